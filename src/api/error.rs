@@ -1,0 +1,121 @@
+//! The one place where errors become HTTP responses: every error is
+//! `{"error": {"code": "...", "message": "..."}}` with the status from one table.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError, error::JsonPayloadError};
+use serde::Serialize;
+
+/// The request body limit.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// How long a client should wait before retrying a 503.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+/// An error a request can end in.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("{0}")]
+    InvalidField(String),
+    #[error("{0}")]
+    InvalidConversationId(String),
+    #[error("request body is larger than {MAX_BODY_BYTES} bytes")]
+    PayloadTooLarge,
+    #[error("content type must be application/json")]
+    UnsupportedMediaType,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    NotReady(String),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// The table: each error's status and machine-readable code.
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
+            ApiError::InvalidField(_) => (StatusCode::BAD_REQUEST, "invalid_field"),
+            ApiError::InvalidConversationId(_) => {
+                (StatusCode::BAD_REQUEST, "invalid_conversation_id")
+            }
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, code) = self.status_and_code();
+        if let ApiError::Internal(cause) = self {
+            // Logged once, here, with its cause chain; the client only learns that it failed.
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            ));
+        }
+        response.json(ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+            },
+        })
+    }
+}
+
+impl From<JsonPayloadError> for ApiError {
+    fn from(error: JsonPayloadError) -> Self {
+        match error {
+            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                ApiError::PayloadTooLarge
+            }
+            JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+            JsonPayloadError::Deserialize(e) if e.is_data() => {
+                ApiError::InvalidField(data_error_message(&e))
+            }
+            JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
+            other => ApiError::MalformedJson(other.to_string()),
+        }
+    }
+}
+
+/// serde_json says `unknown variant `xx`, expected ... at line 1 column 30`; the position
+/// is noise for a client that sent one small object.
+fn data_error_message(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message,
+    }
+}

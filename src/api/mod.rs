@@ -1,0 +1,62 @@
+//! The HTTP API (`../shared/spec/api.md`): request parsing into domain types, the calls
+//! into understanding, and responses. Handlers hold no logic of their own.
+
+mod error;
+mod health;
+mod parse;
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::content::Catalog;
+use crate::nlu::Understanding;
+
+pub use error::{ApiError, MAX_BODY_BYTES};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub catalog: Arc<Catalog>,
+    pub understanding: Arc<Understanding>,
+}
+
+/// JSON bodies: limited in size, `application/json` required, errors in our shape.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_BODY_BYTES)
+        .content_type_required(true)
+        .error_handler(|error, _request| ApiError::from(error).into())
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no such endpoint: {}",
+        request.path()
+    )))
+}
+
+/// Registers every route.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .app_data(json_config())
+        .service(
+            web::resource("/v1/parse")
+                .route(web::post().to(parse::parse))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/healthz")
+                .route(web::get().to(health::alive))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/readyz")
+                .route(web::get().to(health::ready))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .default_service(web::to(not_found));
+}

@@ -1,0 +1,54 @@
+//! `POST /v1/parse`: understanding one message, touching no conversation state.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, AppState};
+use crate::domain::{Channel, Expectation, Locale, MessageText};
+use crate::nlu::{Emotion, Entity, RiskFlags, ScoredIntent};
+use crate::privacy::{self, MaskedText};
+
+#[derive(Deserialize)]
+pub struct ParseRequest {
+    text: MessageText,
+    #[serde(default)]
+    locale: Locale,
+    /// Accepted and checked now; the `ivr` channel's homophone tolerance builds on it.
+    #[serde(default)]
+    channel: Channel,
+}
+
+#[derive(Serialize)]
+struct ParseResponse {
+    /// The message as received, with personal data masked.
+    text: MaskedText,
+    locale: Locale,
+    channel: Channel,
+    intent: Option<ScoredIntent>,
+    candidates: Vec<ScoredIntent>,
+    entities: Vec<Entity>,
+    emotion: Emotion,
+    risk: RiskFlags,
+    expectations: Vec<Expectation>,
+}
+
+pub async fn parse(
+    state: web::Data<AppState>,
+    request: web::Json<ParseRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = request.into_inner();
+    let parsed = state
+        .understanding
+        .parse(request.text.as_str(), request.locale);
+    Ok(HttpResponse::Ok().json(ParseResponse {
+        text: privacy::mask(request.text.as_str()),
+        locale: request.locale,
+        channel: request.channel,
+        intent: parsed.intent,
+        candidates: parsed.candidates,
+        entities: parsed.entities,
+        emotion: parsed.emotion,
+        risk: parsed.risk,
+        expectations: parsed.expectations,
+    }))
+}

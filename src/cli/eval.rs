@@ -1,0 +1,167 @@
+//! `frontline eval`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::content::Catalog;
+use crate::domain::Locale;
+use crate::eval::{self, EvalReport};
+
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Folder holding intents/ and knowledge-base/ [default: .]
+    #[arg(long, env = "FRONTLINE_CONTENT", value_name = "DIR")]
+    content: Option<PathBuf>,
+    /// Labelled CSV (text,category) to train on, instead of the content.
+    #[arg(long, value_name = "CSV", requires = "test")]
+    train: Option<PathBuf>,
+    /// Labelled CSV (text,category) to measure on.
+    #[arg(long, value_name = "CSV", requires = "train")]
+    test: Option<PathBuf>,
+    /// Only this locale (zh-CN or en); with --train, the language of the dataset
+    /// [default: all locales; for a dataset, guessed from its text]
+    #[arg(long)]
+    locale: Option<Locale>,
+    /// Number of cross-validation folds.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(2..=20))]
+    folds: u16,
+    /// Out-of-scope threshold for a dataset with `oos` examples [default: 0.45 with oos
+    /// examples, else 0: always pick an intent]
+    #[arg(long)]
+    threshold: Option<f32>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The JSON of a cross-validation over several locales: overall figures first.
+#[derive(Serialize)]
+struct Overall<'a> {
+    accuracy: f64,
+    macro_f1: f64,
+    out_of_scope_rejection: Option<f64>,
+    locales: std::collections::BTreeMap<Locale, &'a EvalReport>,
+}
+
+const DEFAULT_DATASET_THRESHOLD: f32 = 0.45;
+
+pub fn run(args: EvalArgs) -> ExitCode {
+    match (&args.train, &args.test) {
+        (Some(train), Some(test)) => run_dataset(&args, train, test),
+        _ => run_content(&args),
+    }
+}
+
+fn run_dataset(
+    args: &EvalArgs,
+    train_path: &std::path::Path,
+    test_path: &std::path::Path,
+) -> ExitCode {
+    let (train, test) = match (
+        eval::read_labelled_csv(train_path),
+        eval::read_labelled_csv(test_path),
+    ) {
+        (Ok(train), Ok(test)) => (train, test),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("frontline eval: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let locale = args.locale.unwrap_or_else(|| {
+        let han = train
+            .iter()
+            .filter(|e| {
+                e.text
+                    .chars()
+                    .any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+            })
+            .count();
+        if han * 2 > train.len() {
+            Locale::ZhCn
+        } else {
+            Locale::En
+        }
+    });
+    let has_out_of_scope = train
+        .iter()
+        .any(|e| e.label == crate::nlu::Label::OutOfScope);
+    let threshold = args.threshold.unwrap_or(if has_out_of_scope {
+        DEFAULT_DATASET_THRESHOLD
+    } else {
+        0.0
+    });
+    match eval::train_test(locale, &train, &test, threshold) {
+        Ok(report) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print!("{}", eval::render_text(&report));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("frontline eval: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_content(args: &EvalArgs) -> ExitCode {
+    let root = args.content.clone().unwrap_or_else(|| PathBuf::from("."));
+    let catalog = match Catalog::load(&root) {
+        Ok(catalog) => catalog,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut reports = Vec::new();
+    for content in catalog
+        .locales()
+        .filter(|c| args.locale.is_none_or(|l| l == c.locale))
+    {
+        match eval::cross_validate(content, usize::from(args.folds)) {
+            Ok(report) => {
+                if !args.json {
+                    println!("{}", eval::render_text(&report));
+                }
+                reports.push(report);
+            }
+            Err(e) => {
+                eprintln!("frontline eval: {}: {e}", content.locale);
+                return ExitCode::from(1);
+            }
+        }
+    }
+    if args.json {
+        let examples: usize = reports.iter().map(|r| r.examples).sum();
+        let out_of_scope: usize = reports.iter().map(|r| r.out_of_scope_examples).sum();
+        let weighted = |f: &dyn Fn(&EvalReport) -> f64,
+                        weight: &dyn Fn(&EvalReport) -> usize,
+                        total: usize| {
+            reports.iter().map(|r| f(r) * weight(r) as f64).sum::<f64>() / total.max(1) as f64
+        };
+        let overall = Overall {
+            accuracy: weighted(&|r| r.accuracy, &|r| r.examples, examples),
+            macro_f1: reports.iter().map(|r| r.macro_f1).sum::<f64>() / reports.len().max(1) as f64,
+            out_of_scope_rejection: (out_of_scope > 0).then(|| {
+                weighted(
+                    &|r| r.out_of_scope_rejection.unwrap_or(0.0),
+                    &|r| r.out_of_scope_examples,
+                    out_of_scope,
+                )
+            }),
+            locales: reports.iter().map(|r| (r.locale, r)).collect(),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&overall).unwrap_or_default()
+        );
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,34 @@
+//! The command line: `frontline serve` and `frontline eval`. Each subcommand parses its
+//! arguments into settings and calls the library.
+
+mod eval;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Frontline: a first-line customer-service responder for banks.
+#[derive(Debug, Parser)]
+#[command(name = "frontline", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API with the content under --content.
+    Serve(serve::ServeArgs),
+    /// Measure how well messages are understood: cross-validation over the content, or
+    /// --train A.csv --test B.csv for any labelled dataset.
+    Eval(eval::EvalArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Eval(args) => eval::run(args),
+    }
+}

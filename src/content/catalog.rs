@@ -1,0 +1,395 @@
+//! Loading a whole content tree into a checked [`Catalog`]. Loading either yields content
+//! that every later stage can trust, or every problem found, as `path:line: message`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::dictionary::{DictionaryWord, parse_dictionary};
+use super::error::{ContentError, ContentErrors};
+use super::intent::Intent;
+use super::knowledge::Article;
+use super::lexicon::Lexicon;
+use super::out_of_scope::OutOfScope;
+use super::templates::{self, ReplyTemplates};
+use super::version::ContentVersion;
+use crate::domain::{IntentId, KnowledgeId, Locale};
+
+/// Folder names under the content root.
+pub const INTENTS_DIR: &str = "intents";
+pub const KNOWLEDGE_DIR: &str = "knowledge-base";
+pub const TEMPLATES_DIR: &str = "templates";
+
+const OUT_OF_SCOPE_FILE: &str = "_out_of_scope.yaml";
+const LEXICON_FILE: &str = "_lexicon.yaml";
+const DICTIONARY_FILE: &str = "_dictionary.txt";
+const REPLIES_FILE: &str = "_replies.yaml";
+
+/// All the content of one locale.
+#[derive(Clone, Debug)]
+pub struct LocaleContent {
+    pub locale: Locale,
+    /// Sorted by id.
+    pub intents: Vec<Intent>,
+    pub out_of_scope: OutOfScope,
+    pub lexicon: Lexicon,
+    pub dictionary: Vec<DictionaryWord>,
+    pub knowledge: BTreeMap<KnowledgeId, Article>,
+    pub templates: ReplyTemplates,
+}
+
+/// The id of the knowledge-base article every template may cite as `{{bank.…}}`.
+pub const BANK_PROFILE: &str = "bank_profile";
+
+impl LocaleContent {
+    pub fn intent(&self, id: &IntentId) -> Option<&Intent> {
+        self.intents
+            .binary_search_by(|i| i.id.cmp(id))
+            .ok()
+            .map(|at| &self.intents[at])
+    }
+}
+
+/// The checked content of every locale.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    root: PathBuf,
+    locales: BTreeMap<Locale, LocaleContent>,
+    version: ContentVersion,
+}
+
+impl Catalog {
+    /// Loads `root/intents`, `root/knowledge-base` (and, later, `root/templates`).
+    pub fn load(root: &Path) -> Result<Catalog, ContentErrors> {
+        let mut errors = ContentErrors::default();
+        let mut version = ContentVersion::builder();
+        let mut locales = BTreeMap::new();
+        for locale in Locale::ALL {
+            if let Some(content) = load_locale(root, locale, &mut version, &mut errors) {
+                locales.insert(locale, content);
+            }
+        }
+        check_locales_agree(root, &locales, &mut errors);
+        errors.into_result(Catalog {
+            root: root.to_path_buf(),
+            locales,
+            version: version.finish(),
+        })
+    }
+
+    /// The content of a locale. Every supported locale is present in a loaded catalog.
+    pub fn locale(&self, locale: Locale) -> &LocaleContent {
+        &self.locales[&locale]
+    }
+
+    pub fn locales(&self) -> impl Iterator<Item = &LocaleContent> {
+        self.locales.values()
+    }
+
+    pub fn version(&self) -> &ContentVersion {
+        &self.version
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// Reads a file, recording it in the version and reporting failure as a content error.
+fn read(
+    path: &Path,
+    version: &mut super::version::VersionBuilder,
+    errors: &mut ContentErrors,
+) -> Option<String> {
+    match fs::read_to_string(path) {
+        Ok(text) => {
+            version.add(path, &text);
+            Some(text)
+        }
+        Err(e) => {
+            errors.push(ContentError::new(path, 1, format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+/// Sorted entries of a directory that content staff may keep notes in: hidden files and
+/// READMEs are skipped.
+fn content_files(dir: &Path, errors: &mut ContentErrors) -> Vec<PathBuf> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push(ContentError::new(
+                dir,
+                1,
+                format!("cannot read folder: {e}"),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            !name.starts_with('.') && !name.eq_ignore_ascii_case("README.md")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn load_locale(
+    root: &Path,
+    locale: Locale,
+    version: &mut super::version::VersionBuilder,
+    errors: &mut ContentErrors,
+) -> Option<LocaleContent> {
+    let intents_dir = root.join(INTENTS_DIR).join(locale.as_str());
+    let mut intents = Vec::new();
+    let mut out_of_scope = None;
+    let mut lexicon = Lexicon::default();
+    let mut dictionary = Vec::new();
+    let before = errors.len();
+
+    for path in content_files(&intents_dir, errors) {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let Some(text) = read(&path, version, errors) else {
+            continue;
+        };
+        let outcome = match name.as_str() {
+            OUT_OF_SCOPE_FILE => OutOfScope::parse(&path, &text).map(|o| out_of_scope = Some(o)),
+            LEXICON_FILE => Lexicon::parse(&path, &text).map(|l| lexicon = l),
+            DICTIONARY_FILE => parse_dictionary(&path, &text).map(|d| dictionary = d),
+            _ if name.starts_with('_') => Err(ContentErrors(vec![ContentError::new(
+                &path,
+                1,
+                format!(
+                    "unknown special file: expected {OUT_OF_SCOPE_FILE}, {LEXICON_FILE} or {DICTIONARY_FILE}"
+                ),
+            )])),
+            _ if name.ends_with(".yaml") => Intent::parse(&path, &text).map(|i| intents.push(i)),
+            _ => Err(ContentErrors(vec![ContentError::new(
+                &path,
+                1,
+                "not an intent file: intent files end in `.yaml`",
+            )])),
+        };
+        if let Err(e) = outcome {
+            errors.0.extend(e.0);
+        }
+    }
+    if out_of_scope.is_none() && intents_dir.is_dir() {
+        errors.push(ContentError::new(
+            &intents_dir.join(OUT_OF_SCOPE_FILE),
+            1,
+            "missing: every locale needs its out-of-scope examples and threshold",
+        ));
+    }
+
+    let knowledge = load_knowledge(
+        &root.join(KNOWLEDGE_DIR).join(locale.as_str()),
+        version,
+        errors,
+    );
+    for intent in &intents {
+        for (id, line) in &intent.knowledge {
+            if !knowledge.contains_key(id) {
+                errors.push(ContentError::new(
+                    &intents_dir.join(format!("{}.yaml", intent.id)),
+                    *line,
+                    format!("unknown knowledge-base article `{id}` (no {KNOWLEDGE_DIR}/{locale}/{id}.md)"),
+                ));
+            }
+        }
+    }
+    intents.sort_by(|a: &Intent, b| a.id.cmp(&b.id));
+    let templates = load_templates(
+        &root.join(TEMPLATES_DIR).join(locale.as_str()),
+        &intents,
+        version,
+        errors,
+    );
+    if errors.len() > before {
+        return None;
+    }
+    Some(LocaleContent {
+        locale,
+        intents,
+        out_of_scope: out_of_scope?,
+        lexicon,
+        dictionary,
+        knowledge,
+        templates,
+    })
+}
+
+fn load_knowledge(
+    dir: &Path,
+    version: &mut super::version::VersionBuilder,
+    errors: &mut ContentErrors,
+) -> BTreeMap<KnowledgeId, Article> {
+    let mut articles = BTreeMap::new();
+    for path in content_files(dir, errors) {
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
+            errors.push(ContentError::new(
+                &path,
+                1,
+                "not an article: articles end in `.md`",
+            ));
+            continue;
+        }
+        let Some(text) = read(&path, version, errors) else {
+            continue;
+        };
+        match Article::parse(&path, &text) {
+            Ok(article) => {
+                articles.insert(article.id.clone(), article);
+            }
+            Err(e) => errors.0.extend(e.0),
+        }
+    }
+    articles
+}
+
+/// `_replies.yaml` and one file per intent: every intent must be able to answer.
+fn load_templates(
+    dir: &Path,
+    intents: &[Intent],
+    version: &mut super::version::VersionBuilder,
+    errors: &mut ContentErrors,
+) -> ReplyTemplates {
+    let mut out = ReplyTemplates::default();
+    let mut seen_replies = false;
+    for path in content_files(dir, errors) {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let Some(text) = read(&path, version, errors) else {
+            continue;
+        };
+        if name == REPLIES_FILE {
+            seen_replies = true;
+            match templates::parse_system(&path, &text) {
+                Ok((system, forbidden)) => {
+                    out.system = system;
+                    out.forbidden = forbidden;
+                }
+                Err(e) => errors.0.extend(e.0),
+            }
+            continue;
+        }
+        let stem = name.strip_suffix(".yaml");
+        let Some(intent) = stem.and_then(|s| intents.iter().find(|i| i.id.as_str() == s)) else {
+            errors.push(ContentError::new(
+                &path,
+                1,
+                format!("no intent `{}`: template files are named after an intent id, or {REPLIES_FILE}", stem.unwrap_or(&name)),
+            ));
+            continue;
+        };
+        match templates::parse_intent(&path, &text) {
+            Ok(t) => {
+                out.intents.insert(intent.id.clone(), t);
+            }
+            Err(e) => errors.0.extend(e.0),
+        }
+    }
+    if !seen_replies && dir.is_dir() {
+        errors.push(ContentError::new(
+            &dir.join(REPLIES_FILE),
+            1,
+            "missing: the replies every conversation needs",
+        ));
+    }
+    for intent in intents {
+        match out.intents.get(&intent.id) {
+            None => errors.push(ContentError::new(
+                &dir.join(format!("{}.yaml", intent.id)),
+                1,
+                format!("missing: intent `{}` has no reply templates", intent.id),
+            )),
+            Some(t) if !intent.slots.is_empty() && t.restate.is_empty() => {
+                errors.push(ContentError::new(
+                    &dir.join(format!("{}.yaml", intent.id)),
+                    1,
+                    "`restate` is needed: the intent has slots to confirm",
+                ))
+            }
+            Some(t) if intent.commitment.is_some() && t.commitment.is_empty() => {
+                errors.push(ContentError::new(
+                    &dir.join(format!("{}.yaml", intent.id)),
+                    1,
+                    "`commitment` is needed: the intent's process has a time limit",
+                ))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every locale must offer the same intents with the same slots: a customer switching
+/// language must not fall into a hole.
+fn check_locales_agree(
+    root: &Path,
+    locales: &BTreeMap<Locale, LocaleContent>,
+    errors: &mut ContentErrors,
+) {
+    let Some(reference) = locales.get(&Locale::ZhCn) else {
+        return;
+    };
+    for (locale, content) in locales {
+        if *locale == Locale::ZhCn {
+            continue;
+        }
+        let file = |l: Locale, id: &IntentId| {
+            root.join(INTENTS_DIR)
+                .join(l.as_str())
+                .join(format!("{id}.yaml"))
+        };
+        for intent in &reference.intents {
+            match content.intent(&intent.id) {
+                None => errors.push(ContentError::new(
+                    &file(*locale, &intent.id),
+                    1,
+                    format!(
+                        "missing: intent `{}` exists in {} but not in {locale}",
+                        intent.id,
+                        Locale::ZhCn
+                    ),
+                )),
+                Some(other) => {
+                    let names =
+                        |i: &Intent| i.slots.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+                    if names(intent) != names(other) {
+                        errors.push(ContentError::new(
+                            &file(*locale, &intent.id),
+                            1,
+                            format!(
+                                "slots {:?} differ from {}'s {:?}",
+                                names(other).iter().map(|n| n.as_str()).collect::<Vec<_>>(),
+                                Locale::ZhCn,
+                                names(intent).iter().map(|n| n.as_str()).collect::<Vec<_>>()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        for intent in &content.intents {
+            if reference.intent(&intent.id).is_none() {
+                errors.push(ContentError::new(
+                    &file(*locale, &intent.id),
+                    1,
+                    format!("intent `{}` has no {} version", intent.id, Locale::ZhCn),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The words behind emotion, risk and expectation detection (`intents/<locale>/_lexicon.yaml`).
+//! Content staff tune these; the matcher only knows how to count them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::error::{ContentError, ContentErrors};
+use crate::domain::{EmotionLabel, Expectation};
+
+/// The kinds of threat that send a complaint to a human with high priority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskKind {
+    /// Regulators: 监管, 金融监管局, 12378 …
+    Regulator,
+    /// Media and social media: 记者, 曝光, 微博 …
+    Media,
+    /// Lawyers and courts: 律师, 起诉, 法院 …
+    Legal,
+}
+
+/// The lexicon of one locale.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lexicon {
+    /// Emotion words with their weight (1 = a clear sign, 0.5 = a mild one).
+    pub emotion: BTreeMap<EmotionLabel, Vec<(String, f32)>>,
+    /// Words that strengthen the emotion word after them (`非常`), with a multiplier.
+    pub intensifiers: Vec<(String, f32)>,
+    /// Words that cancel the emotion word right after them (`不`).
+    pub negators: Vec<String>,
+    pub risk: BTreeMap<RiskKind, Vec<String>>,
+    pub expectations: BTreeMap<Expectation, Vec<String>>,
+    /// Endings that make a place name a bank location (`支行`, `网点`).
+    pub location_suffixes: Vec<String>,
+    /// Words that start a new demand within one message (`而且`, `另外`, `also`).
+    pub clause_breaks: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFile {
+    #[serde(default)]
+    emotion: BTreeMap<EmotionLabel, Spanned<BTreeMap<String, f32>>>,
+    intensifiers: Option<Spanned<BTreeMap<String, f32>>>,
+    #[serde(default)]
+    negators: Vec<String>,
+    #[serde(default)]
+    risk: BTreeMap<RiskKind, Vec<String>>,
+    #[serde(default)]
+    expectations: BTreeMap<Expectation, Vec<String>>,
+    #[serde(default)]
+    location_suffixes: Vec<String>,
+    #[serde(default)]
+    clause_breaks: Vec<String>,
+}
+
+impl Lexicon {
+    pub fn parse(path: &Path, source: &str) -> Result<Lexicon, ContentErrors> {
+        let file: LexiconFile = serde_saphyr::from_str(source)
+            .map_err(|e| ContentErrors(vec![ContentError::from_yaml(path, 0, &e)]))?;
+        let mut errors = ContentErrors::default();
+        let mut emotion = BTreeMap::new();
+        for (label, words) in file.emotion {
+            let line = words.referenced.line() as usize;
+            if label == EmotionLabel::Neutral {
+                errors.push(ContentError::new(
+                    path,
+                    line,
+                    "`neutral` is the absence of emotion words: list none for it",
+                ));
+                continue;
+            }
+            for (word, weight) in &words.value {
+                if !(*weight > 0.0 && *weight <= 3.0) {
+                    errors.push(ContentError::new(
+                        path,
+                        line,
+                        format!("weight {weight} of `{word}` must be above 0 and at most 3"),
+                    ));
+                }
+            }
+            emotion.insert(label, nonempty_words(words.value));
+        }
+        let intensifiers_line = file
+            .intensifiers
+            .as_ref()
+            .map_or(1, |i| i.referenced.line() as usize);
+        let intensifiers = file.intensifiers.map(|i| i.value).unwrap_or_default();
+        for (word, factor) in &intensifiers {
+            if !(*factor >= 1.0 && *factor <= 3.0) {
+                errors.push(ContentError::new(
+                    path,
+                    intensifiers_line,
+                    format!("intensifier `{word}` has factor {factor}: use 1 to 3"),
+                ));
+            }
+        }
+        let lexicon = Lexicon {
+            emotion,
+            intensifiers: nonempty_words(intensifiers),
+            negators: file.negators,
+            risk: file.risk,
+            expectations: file.expectations,
+            location_suffixes: file.location_suffixes,
+            clause_breaks: file.clause_breaks,
+        };
+        errors.into_result(lexicon)
+    }
+}
+
+fn nonempty_words(words: BTreeMap<String, f32>) -> Vec<(String, f32)> {
+    words
+        .into_iter()
+        .filter(|(w, _)| !w.trim().is_empty())
+        .collect()
+}

@@ -1,0 +1,29 @@
+//! Content staff's files, loaded into checked, typed structures. Handlers and the matcher
+//! never re-check content: what [`Catalog::load`] returns is valid.
+
+mod catalog;
+mod dictionary;
+mod error;
+mod intent;
+mod knowledge;
+mod lexicon;
+mod out_of_scope;
+mod templates;
+mod version;
+
+pub use catalog::{
+    BANK_PROFILE, Catalog, INTENTS_DIR, KNOWLEDGE_DIR, LocaleContent, TEMPLATES_DIR,
+};
+pub use dictionary::DictionaryWord;
+pub use error::{ContentError, ContentErrors};
+pub use intent::{
+    Commitment, Example, HandoffPolicy, HandoffWhen, Intent, IntentKind, Slot, Urgency,
+};
+pub use knowledge::Article;
+pub use lexicon::{Lexicon, RiskKind};
+pub use out_of_scope::OutOfScope;
+pub use templates::{
+    Conditions, IntentTemplates, Part, ReplyTemplates, Rule, Strength, SystemPart, SystemTemplates,
+    TemplateText,
+};
+pub use version::ContentVersion;

@@ -1,0 +1,327 @@
+//! Reply templates (`templates/<locale>/`): what the bot says, written by content staff as
+//! handlebars text. `_replies.yaml` holds the replies every conversation needs (soothing
+//! openings, questions, fallbacks, handoff notices, goodbyes); `<intent_id>.yaml` holds an
+//! intent's own restatement, guidance and commitment.
+//!
+//! Every part is a list of rules; the first rule whose `when` matches the situation is
+//! used, and one of its `say` variants is picked so that repeated turns do not read the
+//! same. A part written as plain text (or a list of texts) is one rule without `when`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::error::{ContentError, ContentErrors};
+use crate::domain::{Channel, EmotionLabel, HandoffReason, IntentId, Segment};
+
+/// How strong a feeling is, for choosing an opening.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strength {
+    Mild,
+    Strong,
+}
+
+/// When a rule applies. Every condition given must hold; absent ones always hold.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    pub emotion: Option<EmotionLabel>,
+    pub strength: Option<Strength>,
+    pub segment: Option<Segment>,
+    pub channel: Option<Channel>,
+    /// For system parts shared by all intents: the kind of the intent at hand.
+    pub kind: Option<super::IntentKind>,
+    /// For handoff notices: the reason.
+    pub reason: Option<HandoffReason>,
+}
+
+/// A template text with the line it was written on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateText {
+    pub text: String,
+    pub line: usize,
+}
+
+/// One rule of a part.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub when: Conditions,
+    pub say: Vec<TemplateText>,
+}
+
+/// A part of a reply: rules, first match wins.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Part {
+    pub rules: Vec<Rule>,
+}
+
+impl Part {
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn texts(&self) -> impl Iterator<Item = &TemplateText> {
+        self.rules.iter().flat_map(|r| r.say.iter())
+    }
+}
+
+/// The replies every conversation needs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SystemTemplates {
+    pub parts: BTreeMap<SystemPart, Part>,
+    pub quick_replies: BTreeMap<SystemPart, Vec<String>>,
+}
+
+/// The named system parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SystemPart {
+    /// Step one: soothing, chosen by emotion, strength and segment.
+    Opening,
+    /// Asks for a missing slot; `{{question}}` is the slot's question.
+    Ask,
+    /// After a restatement: asks the customer to confirm it.
+    Confirm,
+    /// After a "no": asks what is wrong.
+    Correction,
+    /// The bot did not understand.
+    Fallback,
+    /// Handing over to a human, by reason.
+    Handoff,
+    /// Replies after the handoff, while the customer waits.
+    Holding,
+    /// Closing the conversation.
+    Goodbye,
+    /// A goodbye while demands are still open: names them and asks.
+    OpenDemands,
+    /// Offers more help once a demand is handled.
+    AnythingElse,
+    /// Turns to the next open demand: `{{title}}`.
+    NextDemand,
+    /// Acknowledges an extra demand raised in the same message: `{{title}}`.
+    Noted,
+    /// Asks whether the guidance solved the problem.
+    ResolvedCheck,
+}
+
+/// An intent's own replies.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IntentTemplates {
+    /// Said right after soothing on the first turn of a complaint (`资金不会丢失`).
+    pub reassure: Part,
+    /// Says back what was understood; `{{slots.x}}` are the slots as the customer said them.
+    pub restate: Part,
+    /// The rule-based solution; `{{facts.x}}` come from the linked knowledge-base articles.
+    pub guidance: Part,
+    /// What happens next and by when: `{{commitment.days}}`, `{{commitment.deadline}}`.
+    pub commitment: Part,
+    pub quick_replies: Vec<String>,
+}
+
+/// Every template of one locale.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplyTemplates {
+    pub system: SystemTemplates,
+    pub intents: BTreeMap<IntentId, IntentTemplates>,
+    /// Phrases no template may contain (admitting fault, guaranteeing returns).
+    pub forbidden: Vec<String>,
+}
+
+/// A part as written: a text, a list of texts, or a list of rules.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PartFile {
+    One(Spanned<String>),
+    Many(Vec<Spanned<String>>),
+    Rules(Vec<RuleFile>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    when: Conditions,
+    say: SayFile,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SayFile {
+    One(Spanned<String>),
+    Many(Vec<Spanned<String>>),
+}
+
+/// `_replies.yaml` as written: one field per system part, plus quick replies and the
+/// forbidden phrases.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SystemFile {
+    opening: Option<PartFile>,
+    ask: Option<PartFile>,
+    confirm: Option<PartFile>,
+    correction: Option<PartFile>,
+    fallback: Option<PartFile>,
+    handoff: Option<PartFile>,
+    holding: Option<PartFile>,
+    goodbye: Option<PartFile>,
+    open_demands: Option<PartFile>,
+    anything_else: Option<PartFile>,
+    next_demand: Option<PartFile>,
+    noted: Option<PartFile>,
+    resolved_check: Option<PartFile>,
+    #[serde(default)]
+    quick_replies: BTreeMap<SystemPart, Vec<String>>,
+    #[serde(default)]
+    forbidden: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentFile {
+    #[serde(default)]
+    reassure: Option<PartFile>,
+    #[serde(default)]
+    restate: Option<PartFile>,
+    guidance: PartFile,
+    #[serde(default)]
+    commitment: Option<PartFile>,
+    #[serde(default)]
+    quick_replies: Vec<String>,
+}
+
+fn texts(
+    path: &Path,
+    spans: Vec<Spanned<String>>,
+    errors: &mut ContentErrors,
+) -> Vec<TemplateText> {
+    spans
+        .into_iter()
+        .filter_map(|s| {
+            let line = s.referenced.line() as usize;
+            let text = s.value.trim_end().to_string();
+            if text.trim().is_empty() {
+                errors.push(ContentError::new(path, line, "empty template text"));
+                return None;
+            }
+            if let Err(e) = handlebars::Template::compile(&text) {
+                errors.push(ContentError::new(
+                    path,
+                    line,
+                    format!("template does not compile: {}", e.reason()),
+                ));
+                return None;
+            }
+            Some(TemplateText { text, line })
+        })
+        .collect()
+}
+
+fn part(path: &Path, file: PartFile, errors: &mut ContentErrors) -> Part {
+    let rules = match file {
+        PartFile::One(text) => vec![(Conditions::default(), vec![text])],
+        PartFile::Many(texts) => vec![(Conditions::default(), texts)],
+        PartFile::Rules(rules) => rules
+            .into_iter()
+            .map(|r| {
+                let say = match r.say {
+                    SayFile::One(t) => vec![t],
+                    SayFile::Many(ts) => ts,
+                };
+                (r.when, say)
+            })
+            .collect(),
+    };
+    Part {
+        rules: rules
+            .into_iter()
+            .map(|(when, say)| Rule {
+                when,
+                say: texts(path, say, errors),
+            })
+            .filter(|r| !r.say.is_empty())
+            .collect(),
+    }
+}
+
+/// The system file: parts by name, plus `quick_replies` and `forbidden`.
+pub fn parse_system(
+    path: &Path,
+    source: &str,
+) -> Result<(SystemTemplates, Vec<String>), ContentErrors> {
+    let file: SystemFile = serde_saphyr::from_str(source)
+        .map_err(|e| ContentErrors(vec![ContentError::from_yaml(path, 0, &e)]))?;
+    let mut errors = ContentErrors::default();
+    let named = [
+        (SystemPart::Opening, "opening", file.opening),
+        (SystemPart::Ask, "ask", file.ask),
+        (SystemPart::Confirm, "confirm", file.confirm),
+        (SystemPart::Correction, "correction", file.correction),
+        (SystemPart::Fallback, "fallback", file.fallback),
+        (SystemPart::Handoff, "handoff", file.handoff),
+        (SystemPart::Holding, "holding", file.holding),
+        (SystemPart::Goodbye, "goodbye", file.goodbye),
+        (SystemPart::OpenDemands, "open_demands", file.open_demands),
+        (
+            SystemPart::AnythingElse,
+            "anything_else",
+            file.anything_else,
+        ),
+        (SystemPart::NextDemand, "next_demand", file.next_demand),
+        (SystemPart::Noted, "noted", file.noted),
+        (
+            SystemPart::ResolvedCheck,
+            "resolved_check",
+            file.resolved_check,
+        ),
+    ];
+    let mut parts = BTreeMap::new();
+    for (name, key, part_file) in named {
+        match part_file.map(|f| part(path, f, &mut errors)) {
+            Some(p) if !p.is_empty() => {
+                parts.insert(name, p);
+            }
+            _ => errors.push(ContentError::new(
+                path,
+                1,
+                format!("missing reply part `{key}`"),
+            )),
+        }
+    }
+    errors.into_result((
+        SystemTemplates {
+            parts,
+            quick_replies: file.quick_replies,
+        },
+        file.forbidden,
+    ))
+}
+
+/// An intent's template file.
+pub fn parse_intent(path: &Path, source: &str) -> Result<IntentTemplates, ContentErrors> {
+    let file: IntentFile = serde_saphyr::from_str(source)
+        .map_err(|e| ContentErrors(vec![ContentError::from_yaml(path, 0, &e)]))?;
+    let mut errors = ContentErrors::default();
+    let mut optional =
+        |p: Option<PartFile>| p.map(|p| part(path, p, &mut errors)).unwrap_or_default();
+    let reassure = optional(file.reassure);
+    let restate = optional(file.restate);
+    let commitment = optional(file.commitment);
+    let guidance = part(path, file.guidance, &mut errors);
+    if guidance.is_empty() {
+        errors.push(ContentError::new(
+            path,
+            1,
+            "`guidance` needs at least one text",
+        ));
+    }
+    errors.into_result(IntentTemplates {
+        reassure,
+        restate,
+        guidance,
+        commitment,
+        quick_replies: file.quick_replies,
+    })
+}

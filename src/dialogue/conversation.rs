@@ -1,0 +1,149 @@
+//! A conversation's state: what the bot has understood so far and what it waits for. It
+//! is saved after every turn, so a conversation survives a restart of the server.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ledger::{DemandIndex, DemandLedger};
+use crate::domain::{
+    Channel, ConversationId, Customer, Expectation, HandoffId, HandoffReason, IntentId, Locale,
+    Priority, SlotName,
+};
+use crate::nlu::{Emotion, RiskFlags};
+use crate::privacy::MaskedText;
+
+/// What the bot is waiting for from the customer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "waiting_for", rename_all = "snake_case")]
+pub enum Phase {
+    /// Nothing in particular: the customer may raise anything.
+    #[default]
+    Listening,
+    /// The answer to a slot question.
+    Slot { demand: DemandIndex, slot: SlotName },
+    /// A yes or no to a restatement.
+    Confirmation { demand: DemandIndex },
+    /// What was wrong with a restatement.
+    Correction { demand: DemandIndex },
+    /// Whether the guidance solved the problem.
+    Resolution { demand: DemandIndex },
+    /// Whether to deal with the open demands named at a goodbye.
+    GoodbyeCheck,
+}
+
+/// The handoff a conversation went to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffRef {
+    pub id: HandoffId,
+    pub reason: HandoffReason,
+    pub priority: Priority,
+}
+
+/// Where a conversation stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConversationState {
+    Active {
+        phase: Phase,
+    },
+    /// A human has it; the bot only holds the line.
+    HandedOff {
+        handoff: HandoffRef,
+    },
+    Closed,
+}
+
+impl ConversationState {
+    /// The API's name of the state.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ConversationState::Active { .. } => "active",
+            ConversationState::HandedOff { .. } => "handed_off",
+            ConversationState::Closed => "closed",
+        }
+    }
+}
+
+/// A promise the bot made: what, by when. A human taking over must know them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentMade {
+    pub intent: IntentId,
+    /// The promise as the customer heard it (masked).
+    pub what: MaskedText,
+    /// The last day it is due.
+    pub by: NaiveDate,
+}
+
+/// A conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub channel: Channel,
+    pub locale: Locale,
+    pub customer: Customer,
+    /// Customer turns so far.
+    pub turn: u32,
+    pub state: ConversationState,
+    pub ledger: DemandLedger,
+    /// Messages not understood in a row; two send the customer to a human.
+    pub fallbacks_in_a_row: u32,
+    /// The emotion of each customer turn.
+    pub emotions: Vec<Emotion>,
+    /// Threats raised at any point.
+    pub risk: RiskFlags,
+    pub expectations: BTreeSet<Expectation>,
+    pub commitments: Vec<CommitmentMade>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Conversation {
+    pub fn new(
+        id: ConversationId,
+        channel: Channel,
+        locale: Locale,
+        customer: Customer,
+        now: DateTime<Utc>,
+    ) -> Conversation {
+        Conversation {
+            id,
+            channel,
+            locale,
+            customer,
+            turn: 0,
+            state: ConversationState::Active {
+                phase: Phase::Listening,
+            },
+            ledger: DemandLedger::default(),
+            fallbacks_in_a_row: 0,
+            emotions: Vec::new(),
+            risk: RiskFlags::default(),
+            expectations: BTreeSet::new(),
+            commitments: Vec::new(),
+            created_at: now,
+        }
+    }
+
+    /// The emotion of the latest customer turn.
+    pub fn current_emotion(&self) -> Emotion {
+        self.emotions.last().copied().unwrap_or_default()
+    }
+
+    /// The strongest emotion so far (neutral ones never count as a peak).
+    pub fn peak_emotion(&self) -> Emotion {
+        self.emotions
+            .iter()
+            .copied()
+            .filter(|e| e.label != crate::domain::EmotionLabel::Neutral)
+            .max_by(|a, b| a.intensity.total_cmp(&b.intensity))
+            .unwrap_or_default()
+    }
+
+    pub fn handoff(&self) -> Option<&HandoffRef> {
+        match &self.state {
+            ConversationState::HandedOff { handoff } => Some(handoff),
+            _ => None,
+        }
+    }
+}

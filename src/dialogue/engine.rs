@@ -1,0 +1,543 @@
+//! One turn of a conversation: record what the customer said, interpret it against what
+//! the bot was waiting for, track every demand, decide about a handoff, and plan the
+//! reply in the four steps.
+
+use chrono::NaiveDate;
+
+use super::calendar::deadline;
+use super::conversation::{Conversation, ConversationState, HandoffRef, Phase};
+use super::demands::{self, Mention};
+use super::escalation::{self, Signals};
+use super::ledger::DemandIndex;
+use super::plan::{Step, TurnPlan};
+use crate::content::{HandoffWhen, Intent, IntentKind, LocaleContent};
+use crate::domain::{EmotionLabel, HandoffId};
+use crate::nlu::MessageUnderstanding;
+
+/// Soothe when the customer shows at least this much of a negative feeling, even about
+/// something that is not a complaint.
+const NOTABLE_EMOTION: f32 = 0.3;
+
+/// What the customer sent this turn.
+pub struct TurnInput<'a> {
+    /// The raw text, in memory only (absent for a keypress).
+    pub text: Option<&'a str>,
+    /// The understanding of the text, or of the intent a keypress stands for.
+    pub understanding: MessageUnderstanding,
+    pub today: NaiveDate,
+}
+
+/// Takes one turn: updates the conversation and returns what to say.
+pub fn take_turn(
+    conversation: &mut Conversation,
+    input: &TurnInput<'_>,
+    content: &LocaleContent,
+) -> TurnPlan {
+    conversation.turn += 1;
+    let whole = &input.understanding.whole;
+    conversation.emotions.push(whole.emotion);
+    conversation.risk = conversation.risk.union(whole.risk);
+    conversation
+        .expectations
+        .extend(whole.expectations.iter().copied());
+
+    let phase = match &conversation.state {
+        ConversationState::HandedOff { .. } => {
+            return TurnPlan {
+                steps: vec![Step::Holding],
+                handoff: None,
+            };
+        }
+        ConversationState::Closed => Phase::Listening,
+        ConversationState::Active { phase } => phase.clone(),
+    };
+    let mut turn = Turn {
+        conversation,
+        content,
+        input,
+        plan: TurnPlan::default(),
+        intent: whole.intent.as_ref().and_then(|s| content.intent(&s.id)),
+        mentions: demands::mentions(&input.understanding, content),
+        focus: None,
+        unresolved: None,
+    };
+    turn.run(phase);
+    turn.finish()
+}
+
+/// The working state of one turn.
+struct Turn<'t, 'c> {
+    conversation: &'t mut Conversation,
+    content: &'c LocaleContent,
+    input: &'t TurnInput<'t>,
+    plan: TurnPlan,
+    /// The intent of the whole message.
+    intent: Option<&'c Intent>,
+    mentions: Vec<Mention<'c>>,
+    /// The demand this turn worked on.
+    focus: Option<DemandIndex>,
+    /// Set when the customer says the guidance of this intent did not help.
+    unresolved: Option<&'c Intent>,
+}
+
+/// How a message relates to what the bot was waiting for.
+enum Answer {
+    /// It answered; the turn is planned.
+    Answered,
+    /// It was something else: handle it as a new message.
+    SomethingElse,
+}
+
+impl<'c> Turn<'_, 'c> {
+    fn is(&self, intent_id: &str) -> bool {
+        self.intent.is_some_and(|i| i.id.as_str() == intent_id)
+    }
+
+    fn intent_of(&self, at: DemandIndex) -> Option<&'c Intent> {
+        let id = &self.conversation.ledger.get(at)?.intent;
+        self.content.intent(id)
+    }
+
+    fn set_phase(&mut self, phase: Phase) {
+        self.conversation.state = ConversationState::Active { phase };
+    }
+
+    fn run(&mut self, phase: Phase) {
+        self.soothe_if_needed();
+        let answer = match phase {
+            Phase::Listening => Answer::SomethingElse,
+            Phase::Slot { demand, slot } => self.answer_slot(demand, &slot),
+            Phase::Confirmation { demand } => self.answer_confirmation(demand),
+            Phase::Correction { demand } => self.answer_correction(demand),
+            Phase::Resolution { demand } => self.answer_resolution(demand),
+            Phase::GoodbyeCheck => self.answer_goodbye_check(),
+        };
+        if let Answer::SomethingElse = answer {
+            self.new_message();
+        }
+    }
+
+    /// Step one comes first: a complaint, or a visible negative feeling, is acknowledged
+    /// before anything is explained.
+    fn soothe_if_needed(&mut self) {
+        let emotion = self.input.understanding.whole.emotion;
+        let new_complaint = self.mentions.iter().find(|m| {
+            m.intent.kind == IntentKind::Complaint
+                && !self
+                    .conversation
+                    .ledger
+                    .open()
+                    .any(|(_, d)| d.intent == m.intent.id)
+        });
+        let negative =
+            emotion.label != EmotionLabel::Neutral && emotion.label != EmotionLabel::Satisfied;
+        let kind = new_complaint
+            .map(|m| m.intent.kind)
+            .or_else(|| self.mentions.first().map(|m| m.intent.kind))
+            .unwrap_or(IntentKind::Request);
+        if new_complaint.is_some() || (negative && emotion.intensity >= NOTABLE_EMOTION) {
+            self.plan.say(Step::Soothe { emotion, kind });
+        }
+    }
+
+    /// Records the message's demands; returns the ones new to the ledger.
+    fn record_mentions(&mut self, overwrite: bool) -> Vec<DemandIndex> {
+        let mut new = Vec::new();
+        for mention in &self.mentions {
+            let (at, is_new) = self
+                .conversation
+                .ledger
+                .raise(&mention.intent.id, self.conversation.turn);
+            if let Some(demand) = self.conversation.ledger.get_mut(at) {
+                demands::fill_slots(
+                    mention.intent,
+                    &mut demand.slots,
+                    &mention.entities,
+                    overwrite,
+                );
+            }
+            if is_new {
+                new.push(at);
+            }
+        }
+        new
+    }
+
+    /// Entities of a message that raised no demand of its own go to `demand`.
+    fn fill_from_message(&mut self, demand: DemandIndex, overwrite: bool) -> usize {
+        let Some(intent) = self.intent_of(demand) else {
+            return 0;
+        };
+        let entities = self.input.understanding.whole.entities.clone();
+        self.conversation.ledger.get_mut(demand).map_or(0, |d| {
+            demands::fill_slots(intent, &mut d.slots, &entities, overwrite).len()
+        })
+    }
+
+    /// Whether the message raises a demand other than `demand`.
+    fn raises_other_than(&self, demand: DemandIndex) -> bool {
+        let current = self
+            .conversation
+            .ledger
+            .get(demand)
+            .map(|d| d.intent.clone());
+        self.mentions
+            .iter()
+            .any(|m| Some(&m.intent.id) != current.as_ref())
+    }
+
+    fn answer_slot(&mut self, demand: DemandIndex, slot: &crate::domain::SlotName) -> Answer {
+        if self.raises_other_than(demand) || self.is("human_agent") || self.is("goodbye") {
+            return Answer::SomethingElse;
+        }
+        let Some(intent) = self.intent_of(demand) else {
+            return Answer::SomethingElse;
+        };
+        let mut filled = self.fill_from_message(demand, false);
+        let already = self
+            .conversation
+            .ledger
+            .get(demand)
+            .is_some_and(|d| d.slots.contains_key(slot));
+        if !already && demands::is_text_slot(intent, slot) && !self.is("deny") {
+            if let (Some(text), Some(d)) =
+                (self.input.text, self.conversation.ledger.get_mut(demand))
+            {
+                demands::fill_text_slot(&mut d.slots, slot, text);
+                filled += 1;
+            }
+        }
+        if filled == 0 {
+            self.conversation.fallbacks_in_a_row += 1;
+            self.plan.say(Step::Fallback);
+            self.plan.say(Step::Ask {
+                intent: intent.id.clone(),
+                slot: slot.clone(),
+            });
+            self.focus = Some(demand);
+            return Answer::Answered;
+        }
+        self.conversation.fallbacks_in_a_row = 0;
+        self.advance(demand);
+        Answer::Answered
+    }
+
+    fn answer_confirmation(&mut self, demand: DemandIndex) -> Answer {
+        if self.is("affirm") {
+            self.conversation.fallbacks_in_a_row = 0;
+            self.guide(demand);
+            return Answer::Answered;
+        }
+        if self.raises_other_than(demand) || self.is("human_agent") || self.is("goodbye") {
+            return Answer::SomethingElse;
+        }
+        let corrected = self.fill_from_message(demand, true);
+        if corrected > 0 {
+            self.conversation.fallbacks_in_a_row = 0;
+            self.plan.say(Step::Restate { demand });
+            self.plan.say(Step::Confirm);
+            self.focus = Some(demand);
+            self.set_phase(Phase::Confirmation { demand });
+            return Answer::Answered;
+        }
+        if self.is("deny") {
+            self.conversation.fallbacks_in_a_row = 0;
+            self.plan.say(Step::Correction);
+            self.focus = Some(demand);
+            self.set_phase(Phase::Correction { demand });
+            return Answer::Answered;
+        }
+        Answer::SomethingElse
+    }
+
+    fn answer_correction(&mut self, demand: DemandIndex) -> Answer {
+        if self.raises_other_than(demand)
+            || self.is("human_agent")
+            || self.is("goodbye")
+            || self.is("affirm")
+        {
+            return Answer::SomethingElse;
+        }
+        let mut corrected = self.fill_from_message(demand, true);
+        if corrected == 0 {
+            // A free-text slot (a product name) is corrected by saying it again.
+            let intent = self.intent_of(demand);
+            let text_slot = intent.and_then(|i| {
+                i.slots
+                    .iter()
+                    .find(|s| s.entity == crate::domain::EntityKind::Text)
+            });
+            if let (Some(slot), Some(text), Some(d)) = (
+                text_slot,
+                self.input.text,
+                self.conversation.ledger.get_mut(demand),
+            ) {
+                demands::fill_text_slot(&mut d.slots, &slot.name, text);
+                corrected = 1;
+            }
+        }
+        if corrected == 0 {
+            self.conversation.fallbacks_in_a_row += 1;
+            self.plan.say(Step::Fallback);
+            self.plan.say(Step::Correction);
+            self.focus = Some(demand);
+            return Answer::Answered;
+        }
+        self.conversation.fallbacks_in_a_row = 0;
+        self.plan.say(Step::Restate { demand });
+        self.plan.say(Step::Confirm);
+        self.focus = Some(demand);
+        self.set_phase(Phase::Confirmation { demand });
+        Answer::Answered
+    }
+
+    fn answer_resolution(&mut self, demand: DemandIndex) -> Answer {
+        if self.is("affirm") || self.is("thanks") {
+            self.conversation.ledger.mark_addressed(demand);
+            self.conversation.fallbacks_in_a_row = 0;
+            self.continue_with_open_demands();
+            return Answer::Answered;
+        }
+        if self.is("deny") {
+            self.unresolved = self.intent_of(demand);
+            self.focus = Some(demand);
+            return Answer::Answered;
+        }
+        Answer::SomethingElse
+    }
+
+    fn answer_goodbye_check(&mut self) -> Answer {
+        if self.is("affirm") {
+            self.conversation.fallbacks_in_a_row = 0;
+            if let Some(next) = self.conversation.ledger.first_open() {
+                self.advance(next);
+            }
+            return Answer::Answered;
+        }
+        if self.is("deny") || self.is("goodbye") || self.is("thanks") {
+            self.close();
+            return Answer::Answered;
+        }
+        Answer::SomethingElse
+    }
+
+    /// A message that is not an answer to a question: a new demand, a greeting, thanks,
+    /// a goodbye, or something not understood.
+    fn new_message(&mut self) {
+        let new = self.record_mentions(false);
+        let understood = self.intent.is_some() || !self.mentions.is_empty();
+        if understood {
+            self.conversation.fallbacks_in_a_row = 0;
+        }
+        if self.mentions.is_empty() {
+            match self.intent.map(|i| i.id.as_str()) {
+                Some("goodbye") => return self.goodbye(),
+                Some("thanks" | "affirm") if self.conversation.ledger.has_open() => {
+                    if self.is("thanks") {
+                        self.say_guidance_of_conversation_intent();
+                    }
+                    return self.continue_with_open_demands();
+                }
+                Some(_) if self.intent.is_some_and(|i| !i.is_demand()) => {
+                    self.say_guidance_of_conversation_intent();
+                    return;
+                }
+                _ => {}
+            }
+            if !understood {
+                self.conversation.fallbacks_in_a_row += 1;
+                self.plan.say(Step::Fallback);
+            }
+            return;
+        }
+        // Work on the oldest open demand; new ones beyond it are noted for later.
+        let Some(focus) = self.conversation.ledger.first_open() else {
+            return;
+        };
+        for &at in &new {
+            if at != focus {
+                if let Some(d) = self.conversation.ledger.get(at) {
+                    let intent = d.intent.clone();
+                    self.plan.say(Step::Noted { intent });
+                }
+            }
+        }
+        if new.contains(&focus) {
+            let intent = self.intent_of(focus);
+            if let Some(intent) = intent.filter(|i| i.kind == IntentKind::Complaint) {
+                self.plan.say(Step::Reassure {
+                    intent: intent.id.clone(),
+                });
+            }
+        }
+        self.advance(focus);
+    }
+
+    /// Conversation intents (greeting, thanks) answer with their own guidance template.
+    fn say_guidance_of_conversation_intent(&mut self) {
+        if let Some(intent) = self.intent {
+            let (at, _) = self
+                .conversation
+                .ledger
+                .raise(&intent.id, self.conversation.turn);
+            // Conversation intents are not demands: raised only to render, then settled.
+            self.plan.say(Step::Guidance { demand: at });
+            self.conversation.ledger.mark_addressed(at);
+        }
+    }
+
+    /// Moves a demand on: ask what is missing, restate and confirm, or guide.
+    fn advance(&mut self, demand: DemandIndex) {
+        self.focus = Some(demand);
+        let Some(intent) = self.intent_of(demand) else {
+            return;
+        };
+        if intent.handoff.when == HandoffWhen::Immediately {
+            // What must be done now (freezing a card) is said before the handoff.
+            self.plan.say(Step::Guidance { demand });
+            return;
+        }
+        let slots = self
+            .conversation
+            .ledger
+            .get(demand)
+            .map(|d| d.slots.clone())
+            .unwrap_or_default();
+        if let Some(missing) = intent.slots.iter().find(|s| !slots.contains_key(&s.name)) {
+            if !slots.is_empty() {
+                self.plan.say(Step::Restate { demand });
+            }
+            self.plan.say(Step::Ask {
+                intent: intent.id.clone(),
+                slot: missing.name.clone(),
+            });
+            self.set_phase(Phase::Slot {
+                demand,
+                slot: missing.name.clone(),
+            });
+            return;
+        }
+        if !intent.slots.is_empty() {
+            self.plan.say(Step::Restate { demand });
+            self.plan.say(Step::Confirm);
+            self.set_phase(Phase::Confirmation { demand });
+            return;
+        }
+        self.guide(demand);
+    }
+
+    /// Steps three and four: the solution, and what happens by when.
+    fn guide(&mut self, demand: DemandIndex) {
+        self.focus = Some(demand);
+        let Some(intent) = self.intent_of(demand) else {
+            return;
+        };
+        self.plan.say(Step::Guidance { demand });
+        if let Some(commitment) = intent.commitment {
+            self.plan.say(Step::Commitment {
+                demand,
+                by: deadline(self.input.today, commitment),
+            });
+        }
+        if intent.handoff.when == HandoffWhen::WhenUnresolved {
+            self.plan.say(Step::ResolvedCheck);
+            self.set_phase(Phase::Resolution { demand });
+            return;
+        }
+        self.conversation.ledger.mark_addressed(demand);
+        self.continue_with_open_demands();
+    }
+
+    /// After a demand is settled: the next open one, or an offer of more help.
+    fn continue_with_open_demands(&mut self) {
+        match self.conversation.ledger.first_open() {
+            Some(next) => {
+                if let Some(d) = self.conversation.ledger.get(next) {
+                    let intent = d.intent.clone();
+                    self.plan.say(Step::NextDemand { intent });
+                }
+                self.advance(next);
+            }
+            None => {
+                self.plan.say(Step::AnythingElse);
+                self.set_phase(Phase::Listening);
+            }
+        }
+    }
+
+    /// A goodbye never closes over an open demand: the bot names what is still open.
+    fn goodbye(&mut self) {
+        let open: Vec<_> = self
+            .conversation
+            .ledger
+            .open()
+            .map(|(_, d)| d.intent.clone())
+            .collect();
+        if open.is_empty() {
+            self.close();
+        } else {
+            self.plan.say(Step::OpenDemands { intents: open });
+            self.set_phase(Phase::GoodbyeCheck);
+        }
+    }
+
+    fn close(&mut self) {
+        self.plan.say(Step::Goodbye);
+        self.conversation.state = ConversationState::Closed;
+    }
+
+    /// Decides about a handoff and returns the plan.
+    fn finish(mut self) -> TurnPlan {
+        let message = &self.input.understanding;
+        let text = self
+            .input
+            .text
+            .map(crate::nlu::normalize)
+            .map(|n| n.to_text())
+            .unwrap_or_default();
+        let mut intents: Vec<&Intent> = self.mentions.iter().map(|m| m.intent).collect();
+        if let Some(intent) = self.intent.filter(|i| !i.is_demand()) {
+            intents.push(intent);
+        }
+        let cued: Vec<&Intent> = intents
+            .iter()
+            .copied()
+            .filter(|i| i.handoff.when == HandoffWhen::OnCue)
+            .filter(|i| {
+                i.handoff
+                    .cues
+                    .iter()
+                    .any(|cue| text.contains(&crate::nlu::normalize(cue).to_text()))
+            })
+            .collect();
+        let signals = Signals {
+            intents,
+            cued,
+            unresolved: self.unresolved,
+        };
+        let _ = message;
+        if let Some(decision) = escalation::decide(self.conversation, &signals) {
+            // Keep soothing and any guidance already planned (an urgent intent's first
+            // steps); drop questions: a human will ask them.
+            self.plan.steps.retain(|s| {
+                matches!(
+                    s,
+                    Step::Soothe { .. } | Step::Reassure { .. } | Step::Guidance { .. }
+                )
+            });
+            self.plan.say(Step::Handoff {
+                reason: decision.reason,
+            });
+            self.plan.handoff = Some(decision);
+            self.conversation.ledger.hand_off_open();
+            self.conversation.state = ConversationState::HandedOff {
+                handoff: HandoffRef {
+                    id: HandoffId::new(),
+                    reason: decision.reason,
+                    priority: decision.priority,
+                },
+            };
+        }
+        self.plan
+    }
+}

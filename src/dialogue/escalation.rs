@@ -1,0 +1,96 @@
+//! When the bot hands the customer to a human. The reasons are the API's: an explicit
+//! request, two misunderstandings in a row, sustained high anger, threats to go to a
+//! regulator, the media or a court, urgent intents, and each intent's own policy.
+
+use super::conversation::Conversation;
+use super::plan::HandoffDecision;
+use crate::content::{HandoffWhen, Intent, Urgency};
+use crate::domain::{EmotionLabel, HandoffReason, Priority};
+
+/// Anger at or above this intensity counts as high.
+pub const HIGH_ANGER: f32 = 0.75;
+/// High anger in this many customer turns in a row is "sustained".
+pub const SUSTAINED_TURNS: usize = 2;
+/// Misunderstood messages in a row before a human takes over.
+pub const FALLBACKS_BEFORE_HANDOFF: u32 = 2;
+
+/// What this turn brought that may call for a human.
+pub struct Signals<'a> {
+    /// The customer asked for a human (the intent's policy says `customer_request`).
+    pub intents: Vec<&'a Intent>,
+    /// The message contains one of an intent's `on_cue` cues.
+    pub cued: Vec<&'a Intent>,
+    /// The customer said the guidance did not solve it (`when_unresolved`).
+    pub unresolved: Option<&'a Intent>,
+}
+
+fn intent_reason(intent: &Intent) -> HandoffReason {
+    intent
+        .handoff
+        .reason
+        .unwrap_or(if intent.urgency == Urgency::Urgent {
+            HandoffReason::UrgentIntent
+        } else {
+            HandoffReason::Policy
+        })
+}
+
+/// Decides whether to hand off, after the turn's message has been recorded in the
+/// conversation. The most pressing reason wins; the priority is the highest of all.
+pub fn decide(conversation: &Conversation, signals: &Signals<'_>) -> Option<HandoffDecision> {
+    let mut candidates: Vec<HandoffDecision> = Vec::new();
+    for intent in &signals.intents {
+        if intent.handoff.when == HandoffWhen::Immediately {
+            candidates.push(HandoffDecision {
+                reason: intent_reason(intent),
+                priority: intent.handoff.priority,
+            });
+        }
+    }
+    for intent in signals.cued.iter().chain(signals.unresolved.iter()) {
+        candidates.push(HandoffDecision {
+            reason: intent_reason(intent),
+            priority: intent.handoff.priority,
+        });
+    }
+    if conversation.risk.any() {
+        candidates.push(HandoffDecision {
+            reason: HandoffReason::EscalationThreat,
+            priority: Priority::High,
+        });
+    }
+    let recent = conversation.emotions.iter().rev().take(SUSTAINED_TURNS);
+    let angry_turns = recent
+        .filter(|e| e.label == EmotionLabel::Angry && e.intensity >= HIGH_ANGER)
+        .count();
+    if angry_turns >= SUSTAINED_TURNS {
+        candidates.push(HandoffDecision {
+            reason: HandoffReason::HighEmotion,
+            priority: Priority::High,
+        });
+    }
+    if conversation.fallbacks_in_a_row >= FALLBACKS_BEFORE_HANDOFF {
+        candidates.push(HandoffDecision {
+            reason: HandoffReason::LowConfidence,
+            priority: Priority::Normal,
+        });
+    }
+    let priority = candidates.iter().map(|c| c.priority).max()?;
+    let reason = candidates
+        .iter()
+        .max_by_key(|c| (c.priority, severity(c.reason)))
+        .map(|c| c.reason)?;
+    Some(HandoffDecision { reason, priority })
+}
+
+/// Among reasons of equal priority, the one an agent most needs to know.
+fn severity(reason: HandoffReason) -> u8 {
+    match reason {
+        HandoffReason::UrgentIntent => 6,
+        HandoffReason::EscalationThreat => 5,
+        HandoffReason::HighEmotion => 4,
+        HandoffReason::Policy => 3,
+        HandoffReason::CustomerRequest => 2,
+        HandoffReason::LowConfidence => 1,
+    }
+}

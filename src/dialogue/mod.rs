@@ -1,0 +1,18 @@
+//! Conversations: per-conversation state, the demand ledger, slot filling, restating and
+//! confirming, the handoff decision, and the plan of each reply in the four steps
+//! (soothe → restate and confirm → guide → commit). Wording is `reply`'s concern.
+
+mod calendar;
+mod conversation;
+mod demands;
+mod engine;
+mod escalation;
+mod ledger;
+mod plan;
+
+pub use calendar::deadline;
+pub use conversation::{CommitmentMade, Conversation, ConversationState, HandoffRef, Phase};
+pub use engine::{TurnInput, take_turn};
+pub use escalation::{FALLBACKS_BEFORE_HANDOFF, HIGH_ANGER};
+pub use ledger::{Demand, DemandIndex, DemandLedger, DemandStatus, SlotValue};
+pub use plan::{HandoffDecision, Step, TurnPlan};

@@ -1,0 +1,90 @@
+//! What the bot will say this turn, as steps in the order of the four steps (soothe →
+//! restate and confirm → guide → commit), before any wording is chosen. The dialogue
+//! decides what to say; `reply` decides how to say it from the templates.
+
+use chrono::NaiveDate;
+
+use super::ledger::DemandIndex;
+use crate::content::IntentKind;
+use crate::domain::{HandoffReason, IntentId, Priority, SlotName};
+use crate::nlu::Emotion;
+
+/// One thing to say.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// Step one: acknowledge the feeling, proportionate to it.
+    Soothe {
+        emotion: Emotion,
+        kind: IntentKind,
+    },
+    /// An intent's reassurance, right after soothing (`资金不会丢失`).
+    Reassure {
+        intent: IntentId,
+    },
+    /// An extra demand of the same message, noted for later.
+    Noted {
+        intent: IntentId,
+    },
+    /// Turning to the next open demand.
+    NextDemand {
+        intent: IntentId,
+    },
+    /// Step two: saying back what was understood of a demand.
+    Restate {
+        demand: DemandIndex,
+    },
+    /// Asking for one missing slot.
+    Ask {
+        intent: IntentId,
+        slot: SlotName,
+    },
+    /// Asking the customer to confirm a restatement.
+    Confirm,
+    /// Asking what was wrong with a restatement.
+    Correction,
+    /// Step three: the rule-based solution.
+    Guidance {
+        demand: DemandIndex,
+    },
+    /// Step four: what happens next, by when.
+    Commitment {
+        demand: DemandIndex,
+        by: NaiveDate,
+    },
+    /// Asking whether the guidance solved it.
+    ResolvedCheck,
+    AnythingElse,
+    /// Not understood.
+    Fallback,
+    /// Handing over to a human.
+    Handoff {
+        reason: HandoffReason,
+    },
+    /// Waiting for the human.
+    Holding,
+    /// A goodbye while demands are open: names them, asks.
+    OpenDemands {
+        intents: Vec<IntentId>,
+    },
+    Goodbye,
+}
+
+/// The decision to hand the customer to a human.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandoffDecision {
+    pub reason: HandoffReason,
+    pub priority: Priority,
+}
+
+/// Everything the bot does this turn.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TurnPlan {
+    pub steps: Vec<Step>,
+    pub handoff: Option<HandoffDecision>,
+}
+
+impl TurnPlan {
+    pub fn say(&mut self, step: Step) {
+        self.steps.push(step);
+    }
+}

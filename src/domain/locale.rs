@@ -1,0 +1,88 @@
+//! The languages Frontline serves. Chinese comes first: it is the default everywhere.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A language the bundled content and the matcher support.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Locale {
+    /// Simplified Chinese, mainland China (`zh-CN`): the default.
+    #[default]
+    ZhCn,
+    /// English (`en`).
+    En,
+}
+
+/// A locale tag that Frontline does not serve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported locale `{0}`: use `zh-CN` or `en`")]
+pub struct LocaleError(pub String);
+
+impl Locale {
+    /// Every supported locale, default first.
+    pub const ALL: [Locale; 2] = [Locale::ZhCn, Locale::En];
+
+    /// The canonical tag, as used in folder names and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "zh-CN",
+            Locale::En => "en",
+        }
+    }
+
+    /// Whether text in this locale is written without spaces between words.
+    pub fn is_chinese(self) -> bool {
+        matches!(self, Locale::ZhCn)
+    }
+}
+
+impl FromStr for Locale {
+    type Err = LocaleError;
+
+    /// Accepts the canonical tags case-insensitively, plus the close variants clients send
+    /// (`zh`, `zh-Hans`, `zh_CN`, `en-US`, `en-GB` …).
+    fn from_str(tag: &str) -> Result<Self, Self::Err> {
+        let lower = tag.trim().to_ascii_lowercase().replace('_', "-");
+        match lower.as_str() {
+            "zh-cn" | "zh" | "zh-hans" | "zh-hans-cn" => Ok(Locale::ZhCn),
+            "en" => Ok(Locale::En),
+            other if other.starts_with("en-") && other.len() <= 6 => Ok(Locale::En),
+            _ => Err(LocaleError(tag.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Locale {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Locale {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let tag = String::deserialize(deserializer)?;
+        tag.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_variants_of_a_tag_are_understood() {
+        assert_eq!("zh-cn".parse::<Locale>(), Ok(Locale::ZhCn));
+        assert_eq!("zh_CN".parse::<Locale>(), Ok(Locale::ZhCn));
+        assert_eq!("en-GB".parse::<Locale>(), Ok(Locale::En));
+        assert!("fr".parse::<Locale>().is_err());
+        assert!("english".parse::<Locale>().is_err());
+    }
+}

@@ -1,0 +1,23 @@
+//! The product's shared vocabulary: the small, checked types that cross module boundaries
+//! (ids, locales, channels, emotion labels, entity kinds). Parsing them is the only way to
+//! make one, so a value of these types is always valid.
+
+mod channel;
+mod conversation_id;
+mod customer;
+mod emotion;
+mod entity_kind;
+mod handoff;
+mod ids;
+mod locale;
+mod message_text;
+
+pub use channel::Channel;
+pub use conversation_id::{ConversationId, ConversationIdError, MAX_CONVERSATION_ID_LEN};
+pub use customer::{Customer, MAX_CUSTOMER_ID_LEN, Segment};
+pub use emotion::{EmotionLabel, Expectation};
+pub use entity_kind::EntityKind;
+pub use handoff::{HandoffId, HandoffReason, Priority};
+pub use ids::{IdError, IntentId, KnowledgeId, SlotName};
+pub use locale::{Locale, LocaleError};
+pub use message_text::{MAX_MESSAGE_CHARS, MessageText, MessageTextError};

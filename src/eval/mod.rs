@@ -1,0 +1,111 @@
+//! Measuring understanding: stratified k-fold cross-validation over the bundled content,
+//! or train-on-A / test-on-B for any labelled dataset (`text,category` CSV). The figures
+//! are the ones content leads and integrators ask for: accuracy, macro-F1, how much of
+//! what is not banking is rejected, and which intents get confused.
+
+mod dataset;
+mod metrics;
+mod report;
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::content::LocaleContent;
+use crate::domain::Locale;
+use crate::nlu::{self, Analysis, IntentModel, Label, LabelledText, TrainError};
+
+pub use dataset::{DatasetError, read_labelled_csv};
+pub use metrics::{Confusion, EvalReport, IntentFigures};
+pub use report::render_text;
+
+/// The seed of the fold assignment: evaluations are repeatable.
+const FOLD_SEED: u64 = 42;
+
+/// How an evaluation was run, for the report.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Method {
+    CrossValidation { folds: usize },
+    TrainTest { train_examples: usize },
+}
+
+/// Cross-validates the content of one locale.
+pub fn cross_validate(content: &LocaleContent, folds: usize) -> Result<EvalReport, TrainError> {
+    let started = Instant::now();
+    let analyser = nlu::analyser_for(content);
+    let examples = nlu::training_examples(content);
+    let analyses: Vec<Analysis> = examples
+        .par_iter()
+        .map(|e| analyser.analyse(&e.text))
+        .collect();
+    let classes = class_numbers(&examples);
+    let fold_of = nlu::stratified_folds(&classes, folds, FOLD_SEED);
+    let mut outcomes = Vec::with_capacity(examples.len());
+    for fold in 0..folds {
+        let train: Vec<(&Analysis, &Label)> = (0..examples.len())
+            .filter(|&i| fold_of[i] != fold)
+            .map(|i| (&analyses[i], &examples[i].label))
+            .collect();
+        let model = IntentModel::train_analysed(&train, content.out_of_scope.threshold)?;
+        for i in (0..examples.len()).filter(|&i| fold_of[i] == fold) {
+            outcomes.push(metrics::Outcome {
+                expected: examples[i].label.clone(),
+                predicted: predict(&model, &analyses[i]),
+                text: examples[i].text.clone(),
+            });
+        }
+    }
+    Ok(EvalReport::from_outcomes(
+        content.locale,
+        Method::CrossValidation { folds },
+        &outcomes,
+        started.elapsed().as_secs_f64(),
+    ))
+}
+
+/// Trains on `train` and measures on `test`.
+pub fn train_test(
+    locale: Locale,
+    train: &[LabelledText],
+    test: &[LabelledText],
+    threshold: f32,
+) -> Result<EvalReport, TrainError> {
+    let started = Instant::now();
+    let analyser = nlu::Analyser::new(locale, &[], &[]);
+    let model = IntentModel::train(&analyser, train, threshold)?;
+    let outcomes: Vec<metrics::Outcome> = test
+        .par_iter()
+        .map(|example| metrics::Outcome {
+            expected: example.label.clone(),
+            predicted: predict(&model, &analyser.analyse(&example.text)),
+            text: example.text.clone(),
+        })
+        .collect();
+    Ok(EvalReport::from_outcomes(
+        locale,
+        Method::TrainTest {
+            train_examples: train.len(),
+        },
+        &outcomes,
+        started.elapsed().as_secs_f64(),
+    ))
+}
+
+fn predict(model: &IntentModel, analysis: &Analysis) -> Label {
+    match model.rank(analysis).best() {
+        Some((id, _)) => Label::Intent(id.clone()),
+        None => Label::OutOfScope,
+    }
+}
+
+/// Numbers the labels (for stratification).
+fn class_numbers(examples: &[LabelledText]) -> Vec<u32> {
+    let mut labels: Vec<&Label> = examples.iter().map(|e| &e.label).collect();
+    labels.sort();
+    labels.dedup();
+    examples
+        .iter()
+        .map(|e| labels.binary_search(&&e.label).unwrap_or_default() as u32)
+        .collect()
+}

@@ -1,0 +1,19 @@
+//! Frontline: a first-line customer-service responder for banks.
+//!
+//! Data flows one way: `api` → `nlu` → (dialogue → reply → store / handoff). `content`
+//! loads what content staff write; `privacy` masks personal data; `domain` holds the
+//! shared vocabulary types.
+
+pub mod api;
+pub mod cli;
+pub mod content;
+pub mod dialogue;
+pub mod domain;
+pub mod eval;
+pub mod nlu;
+pub mod privacy;
+pub mod reply;
+pub mod settings;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

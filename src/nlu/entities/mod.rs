@@ -1,0 +1,201 @@
+//! Entities: the facts in a message that slots need (amount, date/time, card tail,
+//! location) and the personal data that must be masked (card, ID and phone numbers).
+//!
+//! Finders run on the normalised text (so `２０００` and `兩千` read as numbers); spans
+//! are character offsets, valid in the original text because normalisation keeps
+//! offsets. Where finders overlap, the more specific one wins: personal data, then card
+//! tails, dates, amounts and places.
+
+mod amount;
+mod card_tail;
+mod datetime;
+mod location;
+mod numbers;
+mod text;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::normalize::Normalized;
+use crate::domain::EntityKind;
+use crate::privacy::{self, PiiKind};
+
+/// An entity found in a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Entity {
+    #[serde(rename = "type")]
+    pub kind: EntityKind,
+    /// The normalised value (`2000`, `2026-11-23T15:00`, `1234`); masked for personal data.
+    pub value: String,
+    /// The text as written; masked for personal data.
+    pub text: String,
+    /// Character offsets in the message.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What a finder reports before overlaps are resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Found {
+    kind: EntityKind,
+    value: String,
+    start: usize,
+    end: usize,
+}
+
+impl Found {
+    fn new(kind: EntityKind, value: String, start: usize, end: usize) -> Found {
+        Found {
+            kind,
+            value,
+            start,
+            end,
+        }
+    }
+}
+
+fn rank(kind: EntityKind) -> u8 {
+    match kind {
+        EntityKind::CardNumber | EntityKind::IdNumber | EntityKind::Phone => 0,
+        EntityKind::CardTail => 1,
+        EntityKind::Datetime => 2,
+        EntityKind::Amount => 3,
+        EntityKind::Location => 4,
+        EntityKind::Text => 5,
+    }
+}
+
+/// Extracts entities for one locale.
+pub struct EntityExtractor {
+    location_suffixes: Vec<String>,
+}
+
+impl EntityExtractor {
+    pub fn new(location_suffixes: &[String]) -> EntityExtractor {
+        let mut location_suffixes: Vec<String> = location_suffixes
+            .iter()
+            .map(|s| super::normalize::normalize(s).to_text())
+            .collect();
+        // Longest first, so `营业网点` wins over `网点`.
+        location_suffixes.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+        EntityExtractor { location_suffixes }
+    }
+
+    /// Finds the entities of a message; `today` resolves relative dates.
+    pub fn extract(
+        &self,
+        original: &str,
+        normalized: &Normalized,
+        today: NaiveDate,
+    ) -> Vec<Entity> {
+        let chars = normalized.chars();
+        let original_chars: Vec<char> = original.chars().collect();
+        let masked: Vec<char> = privacy::mask(original).as_str().chars().collect();
+
+        let mut candidates: Vec<Found> = privacy::find_pii(original)
+            .into_iter()
+            .filter_map(|span| {
+                let kind = match span.kind {
+                    PiiKind::CardNumber => EntityKind::CardNumber,
+                    PiiKind::IdNumber => EntityKind::IdNumber,
+                    PiiKind::Phone => EntityKind::Phone,
+                    PiiKind::Email => return None,
+                };
+                let value = masked[span.start..span.end]
+                    .iter()
+                    .filter(|c| !matches!(c, ' ' | '-'))
+                    .collect();
+                Some(Found::new(kind, value, span.start, span.end))
+            })
+            .collect();
+        candidates.extend(card_tail::find(chars));
+        candidates.extend(datetime::find(chars, today));
+        candidates.extend(amount::find(chars));
+        candidates.extend(location::find(chars, &self.location_suffixes));
+
+        candidates.sort_by_key(|f| (rank(f.kind), std::cmp::Reverse(f.end - f.start), f.start));
+        let mut kept: Vec<Found> = Vec::new();
+        for candidate in candidates {
+            if !kept
+                .iter()
+                .any(|k| candidate.start < k.end && k.start < candidate.end)
+            {
+                kept.push(candidate);
+            }
+        }
+        kept.sort_by_key(|f| f.start);
+        kept.into_iter()
+            .map(|f| {
+                let text: String = masked[f.start..f.end].iter().collect();
+                let value = match f.kind {
+                    EntityKind::Location => original_chars[f.start..f.end].iter().collect(),
+                    _ => f.value,
+                };
+                Entity {
+                    kind: f.kind,
+                    value,
+                    text,
+                    start: f.start,
+                    end: f.end,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nlu::normalize::normalize;
+
+    fn extract(text: &str) -> Vec<(EntityKind, String, String)> {
+        let extractor = EntityExtractor::new(&["支行".to_string()]);
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        extractor
+            .extract(text, &normalize(text), today)
+            .into_iter()
+            .map(|e| (e.kind, e.value, e.text))
+            .collect()
+    }
+
+    #[test]
+    fn the_atm_complaint_yields_time_place_and_amount() {
+        let found = extract("昨天下午三点在人民路支行的ATM取了兩千塊,没出钞");
+        assert_eq!(
+            found,
+            vec![
+                (
+                    EntityKind::Datetime,
+                    "2026-11-23T15:00".into(),
+                    "昨天下午三点".into()
+                ),
+                (
+                    EntityKind::Location,
+                    "人民路支行".into(),
+                    "人民路支行".into()
+                ),
+                (EntityKind::Amount, "2000".into(), "兩千塊".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn personal_data_is_reported_masked_and_wins_over_amounts() {
+        let found = extract("我的卡号6222021234567894,手机13812345678");
+        assert_eq!(
+            found,
+            vec![
+                (
+                    EntityKind::CardNumber,
+                    "************7894".into(),
+                    "************7894".into()
+                ),
+                (
+                    EntityKind::Phone,
+                    "*******5678".into(),
+                    "*******5678".into()
+                ),
+            ]
+        );
+    }
+}

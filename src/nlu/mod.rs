@@ -1,0 +1,262 @@
+//! Understanding one message: which intent (with a calibrated confidence, or none when out
+//! of scope), which entities, how the customer feels, and whether they threaten to go to
+//! a regulator, the media or a court. Stateless: conversations live in `dialogue`.
+//!
+//! Everything learnt or matched here comes from the content: examples, keywords, the
+//! banking dictionary and the lexicons. Nothing in this module knows about HTTP.
+
+mod clauses;
+mod cues;
+mod emotion;
+pub mod entities;
+mod features;
+mod folds;
+mod model;
+mod normalize;
+mod retrieval;
+mod segment;
+mod svm;
+mod vectorize;
+
+use std::collections::BTreeMap;
+
+use chrono::{FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::content::{Catalog, LocaleContent, RiskKind};
+use crate::domain::{Expectation, IntentId, Locale};
+
+pub use emotion::{Emotion, EmotionDetector};
+pub use entities::{Entity, EntityExtractor};
+pub use features::{Analyser, Analysis};
+pub use folds::stratified_folds;
+pub use model::{Calibration, IntentModel, Label, LabelledText, Ranking, TrainError};
+pub use normalize::{Normalized, normalize};
+
+/// The bank's clock for relative dates (`昨天`): China Standard Time, UTC+8.
+pub const BANK_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// At most this many candidates are reported (API contract).
+pub const MAX_CANDIDATES: usize = 5;
+
+/// An intent with its confidence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoredIntent {
+    pub id: IntentId,
+    #[serde(serialize_with = "four_decimals")]
+    pub confidence: f32,
+}
+
+/// Confidences are shown with four decimals: more digits are noise, not information.
+fn four_decimals<S: serde::Serializer>(value: &f32, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64((f64::from(*value) * 10_000.0).round() / 10_000.0)
+}
+
+/// Threats that send a complaint to a human with high priority.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskFlags {
+    pub regulator: bool,
+    pub media: bool,
+    pub legal: bool,
+}
+
+impl RiskFlags {
+    pub fn any(&self) -> bool {
+        self.regulator || self.media || self.legal
+    }
+
+    /// Flags raised in either.
+    pub fn union(self, other: RiskFlags) -> RiskFlags {
+        RiskFlags {
+            regulator: self.regulator || other.regulator,
+            media: self.media || other.media,
+            legal: self.legal || other.legal,
+        }
+    }
+}
+
+/// Everything understood about one message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parse {
+    /// The recognised intent, or `None` when nothing matches confidently (out of scope).
+    pub intent: Option<ScoredIntent>,
+    /// Best first, at most [`MAX_CANDIDATES`].
+    pub candidates: Vec<ScoredIntent>,
+    pub entities: Vec<Entity>,
+    pub emotion: Emotion,
+    pub risk: RiskFlags,
+    pub expectations: Vec<Expectation>,
+}
+
+/// The intent of one clause of a message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clause {
+    /// Character offsets in the message.
+    pub start: usize,
+    pub end: usize,
+    pub intent: Option<ScoredIntent>,
+}
+
+/// A message understood as a whole and clause by clause.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageUnderstanding {
+    pub whole: Parse,
+    /// Only when the message has more than one clause.
+    pub clauses: Vec<Clause>,
+}
+
+/// The trained understanding of one locale.
+struct LocaleUnderstanding {
+    clauses: clauses::ClauseSplitter,
+    analyser: Analyser,
+    model: IntentModel,
+    entities: EntityExtractor,
+    emotion: EmotionDetector,
+    risk: cues::CueMatcher<RiskKind>,
+    expectations: cues::CueMatcher<Expectation>,
+}
+
+/// The trained understanding of every locale of a catalog.
+pub struct Understanding {
+    locales: BTreeMap<Locale, LocaleUnderstanding>,
+}
+
+/// The training examples of a locale: every intent's examples, and the out-of-scope ones.
+pub fn training_examples(content: &LocaleContent) -> Vec<LabelledText> {
+    let intents = content.intents.iter().flat_map(|intent| {
+        intent.examples.iter().map(|e| LabelledText {
+            text: e.text.clone(),
+            label: Label::Intent(intent.id.clone()),
+        })
+    });
+    let out_of_scope = content.out_of_scope.examples.iter().map(|e| LabelledText {
+        text: e.text.clone(),
+        label: Label::OutOfScope,
+    });
+    intents.chain(out_of_scope).collect()
+}
+
+/// The analyser of a locale: its dictionary and keywords.
+pub fn analyser_for(content: &LocaleContent) -> Analyser {
+    let keywords: Vec<(String, IntentId)> = content
+        .intents
+        .iter()
+        .flat_map(|i| i.keywords.iter().map(|k| (k.clone(), i.id.clone())))
+        .collect();
+    Analyser::new(content.locale, &content.dictionary, &keywords)
+}
+
+/// Today's date on the bank's clock.
+pub fn bank_today() -> NaiveDate {
+    let offset = FixedOffset::east_opt(BANK_UTC_OFFSET_SECONDS).expect("UTC+8 is a valid offset");
+    Utc::now().with_timezone(&offset).date_naive()
+}
+
+impl Understanding {
+    /// Trains the models of every locale on the catalog's examples.
+    pub fn train(catalog: &Catalog) -> Result<Understanding, TrainError> {
+        let mut locales = BTreeMap::new();
+        for content in catalog.locales() {
+            let lexicon = &content.lexicon;
+            let analyser = analyser_for(content);
+            let model = IntentModel::train(
+                &analyser,
+                &training_examples(content),
+                content.out_of_scope.threshold,
+            )?;
+            locales.insert(
+                content.locale,
+                LocaleUnderstanding {
+                    clauses: clauses::ClauseSplitter::new(&lexicon.clause_breaks),
+                    analyser,
+                    model,
+                    entities: EntityExtractor::new(&lexicon.location_suffixes),
+                    emotion: EmotionDetector::new(lexicon),
+                    risk: cues::CueMatcher::new(lexicon.risk.iter().map(|(k, v)| (*k, v))),
+                    expectations: cues::CueMatcher::new(
+                        lexicon.expectations.iter().map(|(k, v)| (*k, v)),
+                    ),
+                },
+            );
+        }
+        Ok(Understanding { locales })
+    }
+
+    /// Understands a message, resolving relative dates against the bank's today.
+    pub fn parse(&self, text: &str, locale: Locale) -> Parse {
+        self.parse_on(text, locale, bank_today())
+    }
+
+    /// Understands a message as a whole and, when it has several clauses, each clause's
+    /// intent: the dialogue finds every demand of a message this way.
+    pub fn understand(&self, text: &str, locale: Locale, today: NaiveDate) -> MessageUnderstanding {
+        let whole = self.parse_on(text, locale, today);
+        let understanding = &self.locales[&locale];
+        let normalized = normalize(text);
+        let spans = understanding.clauses.split(normalized.chars());
+        let clauses = if spans.len() > 1 {
+            spans
+                .into_iter()
+                .map(|span| {
+                    let clause: String = text
+                        .chars()
+                        .skip(span.start)
+                        .take(span.end - span.start)
+                        .collect();
+                    let ranking = understanding
+                        .model
+                        .rank(&understanding.analyser.analyse(&clause));
+                    Clause {
+                        start: span.start,
+                        end: span.end,
+                        intent: ranking.best().map(|(id, p)| ScoredIntent {
+                            id: id.clone(),
+                            confidence: p,
+                        }),
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        MessageUnderstanding { whole, clauses }
+    }
+
+    /// Understands a message, resolving relative dates against `today`.
+    pub fn parse_on(&self, text: &str, locale: Locale, today: NaiveDate) -> Parse {
+        let understanding = &self.locales[&locale];
+        let analysis = understanding.analyser.analyse(text);
+        let ranking = understanding.model.rank(&analysis);
+        let scored = |(id, p): (&IntentId, f32)| ScoredIntent {
+            id: id.clone(),
+            confidence: p,
+        };
+        let intent = ranking.best().map(scored);
+        let candidates = ranking
+            .intents
+            .iter()
+            .take(MAX_CANDIDATES)
+            .map(|(id, p)| scored((id, *p)))
+            .collect();
+        let normalized_text = analysis.normalized.to_text();
+        let risks = understanding.risk.found(&normalized_text);
+        Parse {
+            intent,
+            candidates,
+            entities: understanding
+                .entities
+                .extract(text, &analysis.normalized, today),
+            emotion: understanding.emotion.detect(analysis.normalized.chars()),
+            risk: RiskFlags {
+                regulator: risks.contains(&RiskKind::Regulator),
+                media: risks.contains(&RiskKind::Media),
+                legal: risks.contains(&RiskKind::Legal),
+            },
+            expectations: understanding
+                .expectations
+                .found(&normalized_text)
+                .into_iter()
+                .collect(),
+        }
+    }
+}

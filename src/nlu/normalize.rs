@@ -1,0 +1,102 @@
+//! Normalisation: full-width → half-width, traditional → simplified Chinese, lower case,
+//! Chinese punctuation → ASCII. Every step maps one character to one character, so an
+//! offset in the normalised text is the same offset in what the customer typed.
+
+/// Text after normalisation, character-aligned with the original.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Normalized {
+    chars: Vec<char>,
+}
+
+impl Normalized {
+    pub fn chars(&self) -> &[char] {
+        &self.chars
+    }
+
+    pub fn to_text(&self) -> String {
+        self.chars.iter().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
+    }
+}
+
+/// One character, width-folded and lower-cased.
+fn fold(c: char) -> char {
+    let c = match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '。' | '｡' => '.',
+        '、' => ',',
+        '“' | '”' | '「' | '」' => '"',
+        '‘' | '’' => '\'',
+        '【' => '[',
+        '】' => ']',
+        '…' => '.',
+        _ => c,
+    };
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+fn has_han(chars: &[char]) -> bool {
+    chars.iter().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+}
+
+/// Normalises a customer message.
+pub fn normalize(text: &str) -> Normalized {
+    let folded: Vec<char> = text.chars().map(fold).collect();
+    // Traditional characters appear in both locales (Hong Kong and Taiwan customers write
+    // in either language); converting is skipped when the conversion would change the
+    // length, which keeps offsets exact (it happens only for rare phrase-level rules).
+    if has_han(&folded) {
+        let joined: String = folded.iter().collect();
+        let simplified = zhconv::zhconv(&joined, zhconv::Variant::ZhHans);
+        let chars: Vec<char> = simplified.chars().collect();
+        if chars.len() == folded.len() {
+            return Normalized { chars };
+        }
+    }
+    Normalized { chars: folded }
+}
+
+/// Whether a character carries meaning for matching (letters, digits, Chinese).
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(text: &str) -> String {
+        normalize(text).to_text()
+    }
+
+    #[test]
+    fn full_width_letters_and_digits_become_ascii() {
+        assert_eq!(norm("ＡＴＭ吞了２０００元！"), "atm吞了2000元!");
+    }
+
+    #[test]
+    fn traditional_chinese_becomes_simplified() {
+        assert_eq!(norm("提款機吞了我的錢"), "提款机吞了我的钱");
+    }
+
+    #[test]
+    fn offsets_are_preserved() {
+        let text = "ＡＴＭ機器，吞了兩千塊。";
+        assert_eq!(normalize(text).len(), text.chars().count());
+    }
+}

@@ -1,0 +1,9 @@
+//! Personal data: finding card, ID and phone numbers (and e-mail addresses) in what a
+//! customer typed, and masking them. Masked text is a type of its own, [`MaskedText`],
+//! which only [`mask`] can produce; storage and logs accept nothing else.
+
+mod detect;
+mod masked;
+
+pub use detect::{PiiKind, PiiSpan, digit_value as digit_value_of, find_pii};
+pub use masked::{MaskedText, mask};

@@ -1,0 +1,404 @@
+//! Wording: turns the dialogue's plan (soothe → restate and confirm → guide → commit) into
+//! text from content staff's templates, chooses variants so that a conversation does not
+//! repeat itself, and speaks it as SSML on the IVR channel. No reply text lives in Rust.
+
+mod data;
+mod situation;
+mod ssml;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use handlebars::Handlebars;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::content::{Catalog, LocaleContent, Part, SystemPart};
+use crate::dialogue::{Conversation, Step, TurnPlan};
+use crate::domain::{Channel, HandoffReason, IntentId, Locale};
+
+pub use data::spoken_date;
+pub use situation::{STRONG_FEELING, Situation};
+
+/// The segment whose replies are read slower on the phone.
+const ELDERLY: &str = "elderly";
+
+/// A reply as the API returns it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Reply {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssml: Option<String>,
+    pub quick_replies: Vec<String>,
+    /// The commitments this reply made, as said (the dialogue records them).
+    #[serde(skip)]
+    pub commitments: Vec<RenderedCommitment>,
+}
+
+/// A promise as the customer read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderedCommitment {
+    pub intent: IntentId,
+    pub text: String,
+    pub by: NaiveDate,
+}
+
+/// Something a template was rendered for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Source {
+    System(SystemPart),
+    Reassure(IntentId),
+    Restate(IntentId),
+    Guidance(IntentId),
+    Commitment(IntentId),
+}
+
+/// Renders replies for every locale of a catalogue. Templates are compiled once.
+pub struct Composer {
+    registry: Handlebars<'static>,
+    /// Template name by (locale, source, rule, variant).
+    names: HashMap<(Locale, Source, usize, usize), String>,
+}
+
+impl Composer {
+    /// Compiles every template of the catalogue. The catalogue already checked that each
+    /// compiles, so a failure here is a bug in the loader.
+    pub fn new(catalog: &Catalog) -> Composer {
+        let mut registry = Handlebars::new();
+        // Replies are plain text: the channels display or speak them, never parse HTML.
+        registry.register_escape_fn(handlebars::no_escape);
+        let mut names = HashMap::new();
+        for content in catalog.locales() {
+            let locale = content.locale;
+            let mut add = |source: Source, part: &Part| {
+                for (r, rule) in part.rules.iter().enumerate() {
+                    for (v, text) in rule.say.iter().enumerate() {
+                        let name = format!("{locale}/{source:?}/{r}/{v}");
+                        if registry.register_template_string(&name, &text.text).is_ok() {
+                            names.insert((locale, source.clone(), r, v), name);
+                        }
+                    }
+                }
+            };
+            for (part_name, part) in &content.templates.system.parts {
+                add(Source::System(*part_name), part);
+            }
+            for (id, t) in &content.templates.intents {
+                add(Source::Reassure(id.clone()), &t.reassure);
+                add(Source::Restate(id.clone()), &t.restate);
+                add(Source::Guidance(id.clone()), &t.guidance);
+                add(Source::Commitment(id.clone()), &t.commitment);
+            }
+        }
+        Composer { registry, names }
+    }
+
+    /// The reply to a turn's plan.
+    pub fn compose(
+        &self,
+        plan: &TurnPlan,
+        conversation: &Conversation,
+        content: &LocaleContent,
+    ) -> Reply {
+        let composition = Composition {
+            composer: self,
+            conversation,
+            content,
+            situation: situation_of(plan, conversation, content),
+        };
+        composition.run(plan)
+    }
+}
+
+/// The situation of this turn: the customer's feeling, segment, channel, the kind of
+/// intent at hand and the handoff reason, if any.
+fn situation_of(
+    plan: &TurnPlan,
+    conversation: &Conversation,
+    content: &LocaleContent,
+) -> Situation {
+    let emotion = conversation.current_emotion();
+    let kind = plan.steps.iter().find_map(|s| match s {
+        Step::Soothe { kind, .. } => Some(*kind),
+        _ => None,
+    });
+    let kind = kind.or_else(|| {
+        conversation
+            .ledger
+            .all()
+            .last()
+            .and_then(|d| content.intent(&d.intent))
+            .map(|i| i.kind)
+    });
+    Situation {
+        emotion: emotion.label,
+        intensity: emotion.intensity,
+        segment: conversation.customer.segment.clone(),
+        channel: conversation.channel,
+        kind,
+        reason: plan.handoff.map(|h| h.reason),
+    }
+}
+
+struct Composition<'a> {
+    composer: &'a Composer,
+    conversation: &'a Conversation,
+    content: &'a LocaleContent,
+    situation: Situation,
+}
+
+impl Composition<'_> {
+    fn run(&self, plan: &TurnPlan) -> Reply {
+        let mut paragraphs = Vec::new();
+        let mut quick_replies: Vec<String> = Vec::new();
+        let mut commitments = Vec::new();
+        for step in &plan.steps {
+            let (text, quick) = self.step(step);
+            if let (Step::Commitment { demand, by }, Some(text)) = (step, &text)
+                && let Some(d) = self.conversation.ledger.get(*demand)
+            {
+                commitments.push(RenderedCommitment {
+                    intent: d.intent.clone(),
+                    text: text.clone(),
+                    by: *by,
+                });
+            }
+            if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+                paragraphs.push(text);
+            }
+            if !quick.is_empty() {
+                quick_replies = quick;
+            }
+        }
+        let ssml = (self.conversation.channel == Channel::Ivr).then(|| {
+            let slow = self
+                .situation
+                .segment
+                .as_ref()
+                .is_some_and(|s| s.as_str() == ELDERLY);
+            ssml::speak(&paragraphs, self.content.locale.as_str(), slow)
+        });
+        if self.conversation.channel == Channel::Ivr {
+            quick_replies.clear();
+        }
+        Reply {
+            text: paragraphs.join("\n"),
+            ssml,
+            quick_replies,
+            commitments,
+        }
+    }
+
+    fn system_quick(&self, part: SystemPart) -> Vec<String> {
+        self.content
+            .templates
+            .system
+            .quick_replies
+            .get(&part)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// One step's text and the quick replies that go with it.
+    fn step(&self, step: &Step) -> (Option<String>, Vec<String>) {
+        let mut data = data::base(self.content);
+        match step {
+            Step::Soothe { .. } => (self.system(SystemPart::Opening, data), vec![]),
+            Step::Reassure { intent } => (
+                self.intent_part(Source::Reassure(intent.clone()), intent, data),
+                vec![],
+            ),
+            Step::Noted { intent } | Step::NextDemand { intent } => {
+                let part = if matches!(step, Step::Noted { .. }) {
+                    SystemPart::Noted
+                } else {
+                    SystemPart::NextDemand
+                };
+                if let Some(i) = self.content.intent(intent) {
+                    data::with_intent(&mut data, self.content, i);
+                }
+                (self.system(part, data), vec![])
+            }
+            Step::Restate { demand } => {
+                let Some(d) = self.conversation.ledger.get(*demand) else {
+                    return (None, vec![]);
+                };
+                data::with_demand(&mut data, d);
+                (
+                    self.intent_part(Source::Restate(d.intent.clone()), &d.intent, data),
+                    vec![],
+                )
+            }
+            Step::Ask { intent, slot } => {
+                let question = self
+                    .content
+                    .intent(intent)
+                    .and_then(|i| i.slots.iter().find(|s| &s.name == slot))
+                    .map(|s| s.question.clone())
+                    .unwrap_or_default();
+                data.insert("question".into(), Value::String(question));
+                (self.system(SystemPart::Ask, data), vec![])
+            }
+            Step::Confirm => (
+                self.system(SystemPart::Confirm, data),
+                self.system_quick(SystemPart::Confirm),
+            ),
+            Step::Correction => (self.system(SystemPart::Correction, data), vec![]),
+            Step::Guidance { demand } => {
+                let Some(d) = self.conversation.ledger.get(*demand) else {
+                    return (None, vec![]);
+                };
+                data::with_demand(&mut data, d);
+                let quick = self
+                    .content
+                    .templates
+                    .intents
+                    .get(&d.intent)
+                    .map(|t| t.quick_replies.clone())
+                    .unwrap_or_default();
+                (
+                    self.intent_part(Source::Guidance(d.intent.clone()), &d.intent, data),
+                    quick,
+                )
+            }
+            Step::Commitment { demand, by } => {
+                let Some(d) = self.conversation.ledger.get(*demand) else {
+                    return (None, vec![]);
+                };
+                data::with_demand(&mut data, d);
+                if let Some(i) = self.content.intent(&d.intent) {
+                    data::with_intent(&mut data, self.content, i);
+                }
+                data::with_deadline(&mut data, *by, self.content.locale);
+                (
+                    self.intent_part(Source::Commitment(d.intent.clone()), &d.intent, data),
+                    vec![],
+                )
+            }
+            Step::ResolvedCheck => (
+                self.system(SystemPart::ResolvedCheck, data),
+                self.system_quick(SystemPart::ResolvedCheck),
+            ),
+            Step::AnythingElse => (
+                self.system(SystemPart::AnythingElse, data),
+                self.system_quick(SystemPart::AnythingElse),
+            ),
+            Step::Fallback => (
+                self.system(SystemPart::Fallback, data),
+                self.system_quick(SystemPart::Fallback),
+            ),
+            Step::Handoff { reason } => (self.handoff(*reason, data), vec![]),
+            Step::Holding => (self.system(SystemPart::Holding, data), vec![]),
+            Step::OpenDemands { intents } => {
+                let titles: Vec<&str> = intents
+                    .iter()
+                    .filter_map(|id| self.content.intent(id))
+                    .map(|i| i.title.as_str())
+                    .collect();
+                let separator = match self.content.locale {
+                    Locale::ZhCn => "、",
+                    Locale::En => "\", \"",
+                };
+                data.insert("open_demands".into(), Value::String(titles.join(separator)));
+                (
+                    self.system(SystemPart::OpenDemands, data),
+                    self.system_quick(SystemPart::OpenDemands),
+                )
+            }
+            Step::Goodbye => (self.system(SystemPart::Goodbye, data), vec![]),
+        }
+    }
+
+    fn handoff(&self, reason: HandoffReason, data: Map<String, Value>) -> Option<String> {
+        let situation = Situation {
+            reason: Some(reason),
+            ..self.situation.clone()
+        };
+        self.render(
+            &situation,
+            Source::System(SystemPart::Handoff),
+            self.system_part(SystemPart::Handoff)?,
+            data,
+        )
+    }
+
+    fn system_part(&self, part: SystemPart) -> Option<&Part> {
+        self.content.templates.system.parts.get(&part)
+    }
+
+    fn system(&self, part: SystemPart, data: Map<String, Value>) -> Option<String> {
+        self.render(
+            &self.situation,
+            Source::System(part),
+            self.system_part(part)?,
+            data,
+        )
+    }
+
+    fn intent_part(
+        &self,
+        source: Source,
+        intent: &IntentId,
+        mut data: Map<String, Value>,
+    ) -> Option<String> {
+        let templates = self.content.templates.intents.get(intent)?;
+        let part = match &source {
+            Source::Reassure(_) => &templates.reassure,
+            Source::Restate(_) => &templates.restate,
+            Source::Guidance(_) => &templates.guidance,
+            Source::Commitment(_) => &templates.commitment,
+            Source::System(_) => return None,
+        };
+        if !data.contains_key("title")
+            && let Some(i) = self.content.intent(intent)
+        {
+            data::with_intent(&mut data, self.content, i);
+        }
+        let situation = Situation {
+            kind: self
+                .content
+                .intent(intent)
+                .map(|i| i.kind)
+                .or(self.situation.kind),
+            ..self.situation.clone()
+        };
+        self.render(&situation, source, part, data)
+    }
+
+    /// Renders the first matching rule of a part, with a variant that changes from turn to
+    /// turn and from conversation to conversation.
+    fn render(
+        &self,
+        situation: &Situation,
+        source: Source,
+        part: &Part,
+        data: Map<String, Value>,
+    ) -> Option<String> {
+        let (r, rule) = situation.first_match(part)?;
+        let v = variant(self.conversation, rule.say.len());
+        let name = self
+            .composer
+            .names
+            .get(&(self.content.locale, source, r, v))?;
+        let rendered = self
+            .composer
+            .registry
+            .render(name, &Value::Object(data))
+            .ok()?;
+        Some(rendered.trim().to_string())
+    }
+}
+
+/// Which of `count` variants to say: rotates with the turn, offset by the conversation id
+/// so that two customers asking the same thing do not get a canned echo.
+fn variant(conversation: &Conversation, count: usize) -> usize {
+    if count <= 1 {
+        return 0;
+    }
+    let offset = conversation
+        .id
+        .as_str()
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    (offset.wrapping_add(conversation.turn as usize)) % count
+}

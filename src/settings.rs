@@ -1,0 +1,175 @@
+//! Settings of the service. Each is a command-line flag, a `FRONTLINE_*` environment
+//! variable and a key of the config file (`frontline.toml`, or `--config FILE`), in that
+//! order of precedence; the doc comment of each option is its `--help` text.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The default listen address: loopback, so a fresh install is never exposed by accident.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// The default folder for state (the database).
+pub const DEFAULT_DATA_DIR: &str = "data";
+/// The config file read from the working directory when `--config` is not given.
+pub const DEFAULT_CONFIG_FILE: &str = "frontline.toml";
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Options of `frontline serve`.
+#[derive(Clone, Debug, Default, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct ServeOptions {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "FRONTLINE_ADDR", value_name = "HOST:PORT")]
+    pub addr: Option<SocketAddr>,
+    /// Folder for the database and other state [default: ./data]
+    #[arg(long, env = "FRONTLINE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Folder holding intents/, templates/ and knowledge-base/ [default: .]
+    #[arg(long, env = "FRONTLINE_CONTENT", value_name = "DIR")]
+    pub content: Option<PathBuf>,
+    /// Log format [default: text]
+    #[arg(long, env = "FRONTLINE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+impl ServeOptions {
+    /// Fills what `self` leaves open from `fallback`.
+    fn or(self, fallback: ServeOptions) -> ServeOptions {
+        ServeOptions {
+            addr: self.addr.or(fallback.addr),
+            data_dir: self.data_dir.or(fallback.data_dir),
+            content: self.content.or(fallback.content),
+            log_format: self.log_format.or(fallback.log_format),
+        }
+    }
+}
+
+/// The resolved settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub content_dir: PathBuf,
+    pub log_format: LogFormat,
+}
+
+/// Why settings could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Settings {
+    /// Resolves flags and environment (`options`) over the config file over defaults.
+    /// An explicit `config` must exist; the default config file is optional.
+    pub fn resolve(
+        options: ServeOptions,
+        config: Option<&Path>,
+    ) -> Result<Settings, SettingsError> {
+        let file = match config {
+            Some(path) => Some(read_config(path)?),
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                Some(read_config(Path::new(DEFAULT_CONFIG_FILE))?)
+            }
+            None => None,
+        };
+        let merged = options.or(file.unwrap_or_default());
+        Ok(Settings {
+            addr: merged
+                .addr
+                .unwrap_or_else(|| DEFAULT_ADDR.parse().expect("the default address is valid")),
+            data_dir: merged
+                .data_dir
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            content_dir: merged.content.unwrap_or_else(|| PathBuf::from(".")),
+            log_format: merged.log_format.unwrap_or_default(),
+        })
+    }
+}
+
+fn read_config(path: &Path) -> Result<ServeOptions, SettingsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| SettingsError::Invalid {
+        path: path.to_path_buf(),
+        message: e.message().to_string() + &line_of(&text, e.span()),
+    })
+}
+
+/// ` (line N)` for a byte span of a text, if known.
+fn line_of(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    span.map(|s| {
+        format!(
+            " (line {})",
+            text[..s.start.min(text.len())].lines().count().max(1)
+        )
+    })
+    .unwrap_or_default()
+}
+
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "addr={} data_dir={} content={}",
+            self.addr,
+            self.data_dir.display(),
+            self.content_dir.display()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_config_file_and_the_file_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frontline.toml");
+        std::fs::write(
+            &path,
+            "addr = \"0.0.0.0:9000\"\ndata_dir = \"/var/lib/frontline\"\n",
+        )
+        .unwrap();
+        let flags = ServeOptions {
+            addr: Some("127.0.0.1:7000".parse().unwrap()),
+            ..ServeOptions::default()
+        };
+        let settings = Settings::resolve(flags, Some(&path)).unwrap();
+        assert_eq!(settings.addr.port(), 7000);
+        assert_eq!(settings.data_dir, PathBuf::from("/var/lib/frontline"));
+        assert_eq!(settings.content_dir, PathBuf::from("."));
+    }
+
+    #[test]
+    fn unknown_config_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frontline.toml");
+        std::fs::write(&path, "addr = \"127.0.0.1:1\"\nadress = \"x\"\n").unwrap();
+        let error = Settings::resolve(ServeOptions::default(), Some(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown field `adress`"), "{error}");
+    }
+}

@@ -1,0 +1,89 @@
+//! Where conversations live between turns and across restarts: conversations, their
+//! masked transcripts and their handoffs. [`Store`] is the boundary; SQLite (WAL, under
+//! the data dir) is the embedded default. Everything the store accepts is already masked:
+//! texts are [`MaskedText`], which only the masking step can produce.
+
+mod error;
+mod sqlite;
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+use crate::dialogue::Conversation;
+use crate::domain::{ConversationId, HandoffId, HandoffReason, Priority};
+use crate::privacy::MaskedText;
+
+/// Who said a line of the transcript.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Customer,
+    Bot,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Bot => "bot",
+        }
+    }
+}
+
+/// One line of a transcript.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptLine {
+    pub role: Role,
+    pub text: MaskedText,
+    pub at: DateTime<Utc>,
+}
+
+/// A handoff as stored: the summary is kept as the JSON the agent desk reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredHandoff {
+    pub id: HandoffId,
+    pub conversation_id: ConversationId,
+    pub reason: HandoffReason,
+    pub priority: Priority,
+    pub summary: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What one turn changes, written in one transaction: all of it or nothing.
+pub struct TurnWrite<'a> {
+    pub conversation: &'a Conversation,
+    /// The lines this turn added (the customer's message and the bot's reply).
+    pub lines: &'a [TranscriptLine],
+    pub handoff: Option<&'a StoredHandoff>,
+}
+
+/// The storage boundary. A PostgreSQL implementation follows the same contract.
+pub trait Store: Send + Sync {
+    /// The conversation, or `None` if it was never started.
+    fn conversation(
+        &self,
+        id: &ConversationId,
+    ) -> impl Future<Output = Result<Option<Conversation>, StoreError>> + Send;
+    /// Its transcript, oldest first.
+    fn transcript(
+        &self,
+        id: &ConversationId,
+    ) -> impl Future<Output = Result<Vec<TranscriptLine>, StoreError>> + Send;
+    /// The handoff of a conversation, if it was handed off.
+    fn handoff_of(
+        &self,
+        id: &ConversationId,
+    ) -> impl Future<Output = Result<Option<StoredHandoff>, StoreError>> + Send;
+    /// Saves a turn atomically.
+    fn save_turn(
+        &self,
+        write: TurnWrite<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Whether the store answers (readiness).
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

@@ -1,0 +1,91 @@
+//! The real `frontline` binary: content errors stop it with `path:line: message`, and
+//! `frontline eval` measures any labelled dataset.
+
+use std::process::Command;
+
+use crate::helpers::copy_content;
+
+fn frontline() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_frontline"))
+}
+
+#[test]
+fn broken_content_is_reported_as_path_line_message_and_the_service_does_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    let file = dir.path().join("intents/zh-CN/atm_cash_retention.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let broken = text.replacen("kind: complaint", "kind: moan", 1);
+    std::fs::write(&file, &broken).unwrap();
+    let kind_line = broken.lines().position(|l| l.starts_with("kind:")).unwrap() + 1;
+    let missing_kb = dir.path().join("knowledge-base/en/atm_cash_retention.md");
+    std::fs::remove_file(&missing_kb).unwrap();
+
+    let output = frontline()
+        .args(["serve", "--addr", "127.0.0.1:0", "--content"])
+        .arg(dir.path())
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected =
+        format!("intents/zh-CN/atm_cash_retention.yaml:{kind_line}: unknown variant `moan`");
+    assert!(stderr.contains(&expected), "{stderr}");
+    // Every problem is reported, not only the first.
+    assert!(
+        stderr.contains("intents/en/atm_cash_retention.yaml:")
+            && stderr.contains("unknown knowledge-base article `atm_cash_retention`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn eval_measures_a_labelled_dataset_and_prints_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("train.csv");
+    let test = dir.path().join("test.csv");
+    let rows = |pairs: &[(&str, &str)]| {
+        std::iter::once("text,category".to_string())
+            .chain(pairs.iter().map(|(t, c)| format!("\"{t}\",{c}")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    std::fs::write(
+        &train,
+        rows(&[
+            ("my card has not arrived yet", "card_arrival"),
+            ("when will my new card arrive", "card_arrival"),
+            ("still waiting for the card in the post", "card_arrival"),
+            ("how do I top up my account", "top_up"),
+            ("can I add money with a transfer", "top_up"),
+            ("top up by bank transfer please", "top_up"),
+        ]),
+    )
+    .unwrap();
+    std::fs::write(
+        &test,
+        rows(&[
+            ("the card did not arrive", "card_arrival"),
+            ("I want to top up", "top_up"),
+        ]),
+    )
+    .unwrap();
+    let output = frontline()
+        .args(["eval", "--json", "--train"])
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["accuracy"], 1.0, "{report}");
+    assert_eq!(report["macro_f1"], 1.0, "{report}");
+    assert_eq!(report["per_intent"].as_array().map(Vec::len), Some(2));
+}

@@ -1,0 +1,155 @@
+//! `spawn_app()`: a real server on a free port with the bundled content, and typed helpers
+//! to call it.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use frontline::settings::{LogFormat, Settings};
+use frontline::startup::{Application, Services};
+use serde_json::Value;
+
+/// The repository root, which holds the bundled content.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Content is loaded and trained once per test binary: every server shares it, as
+/// instances of one deployment would.
+pub fn bundled_services() -> Services {
+    static SERVICES: OnceLock<Services> = OnceLock::new();
+    SERVICES
+        .get_or_init(|| Services::load(&repo_root()).expect("the bundled content loads"))
+        .clone()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    _data_dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let data_dir = tempfile::tempdir().expect("a temporary data dir");
+    let settings = Settings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.path().to_path_buf(),
+        content_dir: repo_root(),
+        log_format: LogFormat::Text,
+    };
+    let services = tokio::task::spawn_blocking(bundled_services).await.unwrap();
+    let application = Application::build(&settings, services).expect("the server starts");
+    let address = format!("http://{}", application.address());
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        _data_dir: data_dir,
+    }
+}
+
+/// A response's status and JSON body.
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
+        Reply::from(response).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        Reply::from(response).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent");
+        Reply::from(response).await
+    }
+
+    /// `POST /v1/parse` with a text in a locale.
+    pub async fn parse(&self, text: &str, locale: &str) -> Value {
+        let reply = self
+            .post_json(
+                "/v1/parse",
+                &serde_json::json!({"text": text, "locale": locale}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body
+    }
+}
+
+impl Reply {
+    async fn from(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        let body =
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("a JSON body, got: {text}"));
+        Reply { status, body }
+    }
+
+    /// Asserts the error shape of the API contract and returns the code.
+    pub fn error_code(&self) -> &str {
+        let error = &self.body["error"];
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{}",
+            self.body
+        );
+        error["code"].as_str().expect("an error code")
+    }
+}
+
+/// The entity of a type in a parse response.
+pub fn entity<'a>(parse: &'a Value, kind: &str) -> Option<&'a Value> {
+    parse["entities"]
+        .as_array()?
+        .iter()
+        .find(|e| e["type"] == kind)
+}
+
+/// Copies the bundled content into `to`, to break it on purpose.
+pub fn copy_content(to: &Path) {
+    for dir in ["intents", "knowledge-base", "templates"] {
+        copy_dir(&repo_root().join(dir), &to.join(dir));
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

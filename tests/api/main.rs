@@ -1,0 +1,8 @@
+//! Integration tests: every test talks to a real Frontline server over HTTP (or runs the
+//! real binary), with the bundled content.
+
+mod cli;
+mod health;
+mod helpers;
+mod parse;
+mod understanding;
