@@ -7,9 +7,11 @@
 pub mod api;
 pub mod cli;
 pub mod content;
+pub mod conversations;
 pub mod dialogue;
 pub mod domain;
 pub mod eval;
+pub mod handoff;
 pub mod nlu;
 pub mod privacy;
 pub mod reply;

@@ -10,8 +10,10 @@ use anyhow::Context;
 
 use crate::api::{self, AppState};
 use crate::content::{Catalog, ContentErrors};
+use crate::conversations::Conversations;
 use crate::nlu::Understanding;
 use crate::settings::Settings;
+use crate::store::SqliteStore;
 
 /// Loaded content and what was trained on it.
 #[derive(Clone)]
@@ -57,12 +59,24 @@ pub struct Application {
 
 impl Application {
     /// Binds the listen address (port 0 picks a free port, which tests use).
-    pub fn build(settings: &Settings, services: Services) -> anyhow::Result<Application> {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
+    pub async fn build(settings: &Settings, services: Services) -> anyhow::Result<Application> {
+        let store = SqliteStore::open(&settings.data_dir)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the store under {}",
+                    settings.data_dir.display()
+                )
+            })?;
+        let conversations = Conversations::new(
+            services.catalog.clone(),
+            services.understanding.clone(),
+            Arc::new(store),
+        );
         let state = web::Data::new(AppState {
             catalog: services.catalog,
             understanding: services.understanding,
+            conversations: Arc::new(conversations),
         });
         let server = HttpServer::new(move || {
             App::new()

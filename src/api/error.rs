@@ -94,6 +94,13 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        tracing::error!(%error, "store failed");
+        ApiError::NotReady("the conversation store is unavailable; please retry".into())
+    }
+}
+
 impl From<JsonPayloadError> for ApiError {
     fn from(error: JsonPayloadError) -> Self {
         match error {

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use super::{ApiError, AppState};
+use crate::store::Store;
 
 #[derive(Serialize)]
 struct Alive {
@@ -33,6 +34,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     if intents.values().any(|&n| n == 0) {
         return Err(ApiError::NotReady("no intents loaded".into()));
     }
+    state.conversations.store().ping().await?;
     Ok(HttpResponse::Ok().json(Ready {
         status: "ready",
         content_version: catalog.version().as_str(),

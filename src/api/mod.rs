@@ -1,6 +1,7 @@
 //! The HTTP API (`../shared/spec/api.md`): request parsing into domain types, the calls
 //! into understanding, and responses. Handlers hold no logic of their own.
 
+mod conversations;
 mod error;
 mod health;
 mod parse;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::content::Catalog;
+use crate::conversations::Conversations;
 use crate::nlu::Understanding;
 
 pub use error::{ApiError, MAX_BODY_BYTES};
@@ -18,6 +20,7 @@ pub use error::{ApiError, MAX_BODY_BYTES};
 pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub understanding: Arc<Understanding>,
+    pub conversations: Arc<Conversations>,
 }
 
 /// JSON bodies: limited in size, `application/json` required, errors in our shape.
@@ -46,6 +49,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/v1/parse")
                 .route(web::post().to(parse::parse))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/v1/conversations/{id}/messages")
+                .route(web::post().to(conversations::post_message))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/v1/conversations/{id}")
+                .route(web::get().to(conversations::get_conversation))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

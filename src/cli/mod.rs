@@ -1,8 +1,9 @@
-//! The command line: `frontline serve` and `frontline eval`. Each subcommand parses its
+//! The command line: `frontline serve`, `frontline eval` and `frontline transcripts`. Each subcommand parses its
 //! arguments into settings and calls the library.
 
 mod eval;
 mod serve;
+mod transcripts;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,9 @@ enum Command {
     /// Measure how well messages are understood: cross-validation over the content, or
     /// --train A.csv --test B.csv for any labelled dataset.
     Eval(eval::EvalArgs),
+    /// Play the scripted conversations of scenarios/seeds.yaml and write what the bot
+    /// answered to docs/transcripts.md.
+    Transcripts(transcripts::TranscriptsArgs),
 }
 
 /// Runs a parsed command line.
@@ -30,5 +34,6 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Transcripts(args) => transcripts::run(args),
     }
 }

@@ -41,7 +41,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
     };
     let outcome = actix_web::rt::System::new().block_on(async move {
-        let application = Application::build(&settings, services)?;
+        let application = Application::build(&settings, services).await?;
         tracing::info!(%settings, "listening on http://{}", application.address());
         application.run_until_stopped().await?;
         anyhow::Ok(())

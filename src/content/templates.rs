@@ -105,6 +105,9 @@ pub enum SystemPart {
     Noted,
     /// Asks whether the guidance solved the problem.
     ResolvedCheck,
+    /// The one or two sentences a human agent reads first in a handoff summary:
+    /// `{{intents}}` (titles), `{{details}}` (what the customer said of the slots).
+    Synopsis,
 }
 
 /// An intent's own replies.
@@ -172,6 +175,7 @@ struct SystemFile {
     next_demand: Option<PartFile>,
     noted: Option<PartFile>,
     resolved_check: Option<PartFile>,
+    synopsis: Option<PartFile>,
     #[serde(default)]
     quick_replies: BTreeMap<SystemPart, Vec<String>>,
     #[serde(default)]
@@ -276,6 +280,7 @@ pub fn parse_system(
             "resolved_check",
             file.resolved_check,
         ),
+        (SystemPart::Synopsis, "synopsis", file.synopsis),
     ];
     let mut parts = BTreeMap::new();
     for (name, key, part_file) in named {

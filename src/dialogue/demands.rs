@@ -33,7 +33,10 @@ pub fn mentions<'c>(
             let scored = c
                 .intent
                 .as_ref()
-                .filter(|s| s.confidence >= CLAUSE_DEMAND_CONFIDENCE)?;
+                .filter(|s| s.confidence >= CLAUSE_DEMAND_CONFIDENCE)
+                // A clause is short and easily misread (`我要转账` alone looks like a late
+                // transfer); the whole message must agree that the demand is in it.
+                .filter(|s| message.whole.candidates.iter().any(|w| w.id == s.id))?;
             Some((demand(&scored.id)?, c.start, c.end))
         })
         .collect();

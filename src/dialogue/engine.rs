@@ -18,6 +18,10 @@ use crate::nlu::MessageUnderstanding;
 /// something that is not a complaint.
 const NOTABLE_EMOTION: f32 = 0.3;
 
+/// A message answering a free-text question is taken as a new demand only when the
+/// matcher is this sure of it.
+const CLEAR_NEW_DEMAND: f32 = 0.9;
+
 /// What the customer sent this turn.
 pub struct TurnInput<'a> {
     /// The raw text, in memory only (absent for a keypress).
@@ -93,6 +97,18 @@ impl<'c> Turn<'_, 'c> {
         self.intent.is_some_and(|i| i.id.as_str() == intent_id)
     }
 
+    /// A goodbye, also at the end of a longer message (`没有了,谢谢,再见`).
+    fn says_goodbye(&self) -> bool {
+        self.is("goodbye")
+            || self
+                .input
+                .understanding
+                .clauses
+                .last()
+                .and_then(|c| c.intent.as_ref())
+                .is_some_and(|s| s.id.as_str() == "goodbye")
+    }
+
     fn intent_of(&self, at: DemandIndex) -> Option<&'c Intent> {
         let id = &self.conversation.ledger.get(at)?.intent;
         self.content.intent(id)
@@ -103,7 +119,13 @@ impl<'c> Turn<'_, 'c> {
     }
 
     fn run(&mut self, phase: Phase) {
-        self.soothe_if_needed();
+        // An answer to a question is not a new complaint, whatever the matcher makes of
+        // `yesterday at 3pm`: soothing it would sound absurd.
+        let answering =
+            matches!(&phase, Phase::Slot { demand, slot } if self.answers(*demand, slot));
+        if !answering {
+            self.soothe_if_needed();
+        }
         let answer = match phase {
             Phase::Listening => Answer::SomethingElse,
             Phase::Slot { demand, slot } => self.answer_slot(demand, &slot),
@@ -186,8 +208,46 @@ impl<'c> Turn<'_, 'c> {
             .any(|m| Some(&m.intent.id) != current.as_ref())
     }
 
+    /// Whether the message holds a value for `slot` of `demand` (`人民路支行` when asked
+    /// where): then it answers the question, whatever else the matcher thinks it is.
+    fn answers(&self, demand: DemandIndex, slot: &crate::domain::SlotName) -> bool {
+        let Some(intent) = self.intent_of(demand) else {
+            return false;
+        };
+        if demands::is_text_slot(intent, slot) {
+            // Anything said in answer to "which product?" is the product's name, unless
+            // it is plainly something else: a yes or no, a goodbye, or a clear new demand.
+            let plainly_else = self
+                .input
+                .understanding
+                .whole
+                .intent
+                .as_ref()
+                .is_some_and(|s| {
+                    s.id != intent.id
+                        && (s.confidence >= CLEAR_NEW_DEMAND
+                            || self.content.intent(&s.id).is_some_and(|i| !i.is_demand()))
+                });
+            return !plainly_else && self.input.text.is_some();
+        }
+        let mut probe = std::collections::BTreeMap::new();
+        demands::fill_slots(
+            intent,
+            &mut probe,
+            &self.input.understanding.whole.entities,
+            false,
+        );
+        probe.contains_key(slot)
+    }
+
     fn answer_slot(&mut self, demand: DemandIndex, slot: &crate::domain::SlotName) -> Answer {
-        if self.raises_other_than(demand) || self.is("human_agent") || self.is("goodbye") {
+        let answers = self.answers(demand, slot);
+        if !answers
+            && (self.raises_other_than(demand)
+                || self.is("human_agent")
+                || self.is("thanks")
+                || self.says_goodbye())
+        {
             return Answer::SomethingElse;
         }
         let Some(intent) = self.intent_of(demand) else {
@@ -228,7 +288,7 @@ impl<'c> Turn<'_, 'c> {
             self.guide(demand);
             return Answer::Answered;
         }
-        if self.raises_other_than(demand) || self.is("human_agent") || self.is("goodbye") {
+        if self.raises_other_than(demand) || self.is("human_agent") || self.says_goodbye() {
             return Answer::SomethingElse;
         }
         let corrected = self.fill_from_message(demand, true);
@@ -253,7 +313,7 @@ impl<'c> Turn<'_, 'c> {
     fn answer_correction(&mut self, demand: DemandIndex) -> Answer {
         if self.raises_other_than(demand)
             || self.is("human_agent")
-            || self.is("goodbye")
+            || self.says_goodbye()
             || self.is("affirm")
         {
             return Answer::SomethingElse;
@@ -314,7 +374,7 @@ impl<'c> Turn<'_, 'c> {
             }
             return Answer::Answered;
         }
-        if self.is("deny") || self.is("goodbye") || self.is("thanks") {
+        if self.is("deny") || self.says_goodbye() || self.is("thanks") {
             self.close();
             return Answer::Answered;
         }
@@ -330,8 +390,10 @@ impl<'c> Turn<'_, 'c> {
             self.conversation.fallbacks_in_a_row = 0;
         }
         if self.mentions.is_empty() {
+            if self.says_goodbye() {
+                return self.goodbye();
+            }
             match self.intent.map(|i| i.id.as_str()) {
-                Some("goodbye") => return self.goodbye(),
                 Some("thanks" | "affirm") if self.conversation.ledger.has_open() => {
                     if self.is("thanks") {
                         self.say_guidance_of_conversation_intent();
@@ -404,9 +466,8 @@ impl<'c> Turn<'_, 'c> {
             .map(|d| d.slots.clone())
             .unwrap_or_default();
         if let Some(missing) = intent.slots.iter().find(|s| !slots.contains_key(&s.name)) {
-            if !slots.is_empty() {
-                self.plan.say(Step::Restate { demand });
-            }
+            // One question at a time; the restatement waits until everything is known, so
+            // that "是的" always answers one clear question.
             self.plan.say(Step::Ask {
                 intent: intent.id.clone(),
                 slot: missing.name.clone(),

@@ -39,7 +39,33 @@ impl<K: Copy + Ord> CueMatcher<K> {
         };
         matcher
             .find_overlapping_iter(normalized_text)
+            .filter(|m| !inside_longer_number(normalized_text, m.start(), m.end()))
             .map(|m| self.kinds[m.pattern().as_usize()])
             .collect()
+    }
+}
+
+/// A hotline number (`12345`) inside a longer digit run is part of a phone or card number,
+/// not a threat to call it.
+fn inside_longer_number(text: &str, start: usize, end: usize) -> bool {
+    let matched = &text[start..end];
+    if !matched.chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hotline_number_inside_a_phone_number_is_not_a_cue() {
+        let cues = vec!["12345".to_string()];
+        let matcher = CueMatcher::new([(1u8, &cues)]);
+        assert!(matcher.found("手机13812345678").is_empty());
+        assert_eq!(matcher.found("我要打12345投诉").len(), 1);
     }
 }

@@ -110,6 +110,54 @@ impl Composer {
     }
 }
 
+impl Composer {
+    /// The synopsis of a handoff: one or two sentences, from the `synopsis` template chosen
+    /// by the handoff reason, naming the demands and what the customer said of them.
+    pub fn synopsis(
+        &self,
+        conversation: &Conversation,
+        content: &LocaleContent,
+        reason: HandoffReason,
+    ) -> String {
+        let separator = match content.locale {
+            Locale::ZhCn => "、",
+            Locale::En => ", ",
+        };
+        let demands = conversation.ledger.all();
+        let titles: Vec<&str> = demands
+            .iter()
+            .filter_map(|d| content.intent(&d.intent))
+            .map(|i| i.title.as_str())
+            .collect();
+        let details: Vec<&str> = demands
+            .iter()
+            .flat_map(|d| d.slots.values())
+            .map(|v| v.said.as_str())
+            .collect();
+        let mut data = data::base(content);
+        data.insert("intents".into(), Value::String(titles.join(separator)));
+        data.insert("details".into(), Value::String(details.join(separator)));
+        let emotion = conversation.current_emotion();
+        let situation = Situation {
+            emotion: emotion.label,
+            intensity: emotion.intensity,
+            segment: conversation.customer.segment.clone(),
+            channel: conversation.channel,
+            kind: None,
+            reason: Some(reason),
+        };
+        let composition = Composition {
+            composer: self,
+            conversation,
+            content,
+            situation: situation.clone(),
+        };
+        composition
+            .system(SystemPart::Synopsis, data)
+            .unwrap_or_default()
+    }
+}
+
 /// The situation of this turn: the customer's feeling, segment, channel, the kind of
 /// intent at hand and the handoff reason, if any.
 fn situation_of(

@@ -25,25 +25,34 @@ pub fn bundled_services() -> Services {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _data_dir: tempfile::TempDir,
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 pub async fn spawn_app() -> TestApp {
     let data_dir = tempfile::tempdir().expect("a temporary data dir");
+    let mut app = spawn_app_in(data_dir.path()).await;
+    app._data_dir = Some(data_dir);
+    app
+}
+
+/// A server on a data dir the caller keeps: a second server on the same dir is a restart.
+pub async fn spawn_app_in(data_dir: &Path) -> TestApp {
     let settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data_dir.path().to_path_buf(),
+        data_dir: data_dir.to_path_buf(),
         content_dir: repo_root(),
         log_format: LogFormat::Text,
     };
     let services = tokio::task::spawn_blocking(bundled_services).await.unwrap();
-    let application = Application::build(&settings, services).expect("the server starts");
+    let application = Application::build(&settings, services)
+        .await
+        .expect("the server starts");
     let address = format!("http://{}", application.address());
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::new(),
-        _data_dir: data_dir,
+        _data_dir: None,
     }
 }
 
@@ -90,6 +99,24 @@ impl TestApp {
             .await
             .expect("request sent");
         Reply::from(response).await
+    }
+
+    /// One customer message in a conversation; asserts a 200 and returns the body.
+    pub async fn say(&self, conversation: &str, body: Value) -> Value {
+        let reply = self
+            .post_json(&format!("/v1/conversations/{conversation}/messages"), &body)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body
+    }
+
+    /// `say` with just a zh-CN text.
+    pub async fn say_zh(&self, conversation: &str, text: &str) -> Value {
+        self.say(
+            conversation,
+            serde_json::json!({"text": text, "locale": "zh-CN"}),
+        )
+        .await
     }
 
     /// `POST /v1/parse` with a text in a locale.

@@ -2,7 +2,9 @@
 //! real binary), with the bundled content.
 
 mod cli;
+mod conversations;
 mod health;
 mod helpers;
 mod parse;
+mod templates;
 mod understanding;

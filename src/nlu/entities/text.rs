@@ -2,7 +2,9 @@
 
 /// Whether `word` occurs in `chars` at `at`.
 pub fn matches_at(chars: &[char], at: usize, word: &str) -> bool {
-    (at..).zip(word.chars()).all(|(i, c)| chars.get(i) == Some(&c))
+    (at..)
+        .zip(word.chars())
+        .all(|(i, c)| chars.get(i) == Some(&c))
 }
 
 /// The longest of `words` at `at`, with its length in characters.

@@ -1,0 +1,199 @@
+//! `POST /v1/conversations/{id}/messages` and `GET /v1/conversations/{id}`: a turn of a
+//! conversation, and the conversation as stored (masked).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{ApiError, AppState};
+use crate::conversations::{TurnOutcome, TurnRequest};
+use crate::dialogue::{Conversation, DemandStatus};
+use crate::domain::{Channel, ConversationId, Customer, IntentId, Locale, MessageText};
+use crate::nlu::{Emotion, ScoredIntent};
+use crate::privacy::MaskedText;
+use crate::reply::Reply;
+use crate::store::TranscriptLine;
+
+/// The longest keypress sequence an IVR platform sends at once.
+const MAX_DTMF_KEYS: usize = 32;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    text: Option<MessageText>,
+    #[serde(default)]
+    channel: Channel,
+    #[serde(default)]
+    locale: Locale,
+    #[serde(default)]
+    customer: Customer,
+    asr_confidence: Option<f32>,
+    dtmf: Option<String>,
+}
+
+impl MessageRequest {
+    fn check(self) -> Result<TurnRequest, ApiError> {
+        if let Some(c) = self.asr_confidence
+            && !(0.0..=1.0).contains(&c)
+        {
+            return Err(ApiError::InvalidField(format!(
+                "asr_confidence must be between 0 and 1, got {c}"
+            )));
+        }
+        if let Some(keys) = &self.dtmf
+            && (keys.is_empty()
+                || keys.chars().count() > MAX_DTMF_KEYS
+                || !keys
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '*' || c == '#'))
+        {
+            return Err(ApiError::InvalidField(format!(
+                "dtmf must be 1 to {MAX_DTMF_KEYS} keys of 0-9, * and #"
+            )));
+        }
+        if self.text.is_none() && self.dtmf.is_none() {
+            return Err(ApiError::InvalidField(
+                "text is required unless dtmf is given".into(),
+            ));
+        }
+        Ok(TurnRequest {
+            text: self.text,
+            dtmf: self.dtmf,
+            channel: self.channel,
+            locale: self.locale,
+            customer: self.customer,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct DemandView<'a> {
+    intent: &'a IntentId,
+    status: DemandStatus,
+}
+
+#[derive(Serialize)]
+struct HandoffView {
+    id: String,
+    reason: String,
+    priority: String,
+    summary: Value,
+}
+
+#[derive(Serialize)]
+struct TurnResponse<'a> {
+    conversation_id: &'a str,
+    turn: u32,
+    reply: &'a Reply,
+    intent: Option<ScoredIntent>,
+    emotion: Emotion,
+    slots: BTreeMap<String, MaskedText>,
+    demands: Vec<DemandView<'a>>,
+    handoff: Option<HandoffView>,
+    state: &'static str,
+}
+
+fn slots_of(conversation: &Conversation) -> BTreeMap<String, MaskedText> {
+    conversation
+        .ledger
+        .all_slots()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.value))
+        .collect()
+}
+
+fn demands_of(conversation: &Conversation) -> Vec<DemandView<'_>> {
+    conversation
+        .ledger
+        .all()
+        .iter()
+        .map(|d| DemandView {
+            intent: &d.intent,
+            status: d.status,
+        })
+        .collect()
+}
+
+fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
+    ConversationId::parse(raw).map_err(|e| ApiError::InvalidConversationId(e.to_string()))
+}
+
+pub async fn post_message(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    request: web::Json<MessageRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = conversation_id(&path)?;
+    let request = request.into_inner().check()?;
+    let TurnOutcome {
+        conversation,
+        reply,
+        intent,
+        emotion,
+        handoff,
+    } = state.conversations.take_turn(id, request).await?;
+    let handoff = handoff.map(|(handoff, summary)| HandoffView {
+        id: handoff.id.as_str().to_string(),
+        reason: handoff.reason.as_str().to_string(),
+        priority: handoff.priority.as_str().to_string(),
+        summary: serde_json::to_value(summary).unwrap_or_default(),
+    });
+    Ok(HttpResponse::Ok().json(TurnResponse {
+        conversation_id: conversation.id.as_str(),
+        turn: conversation.turn,
+        reply: &reply,
+        intent,
+        emotion,
+        slots: slots_of(&conversation),
+        demands: demands_of(&conversation),
+        handoff,
+        state: conversation.state.as_str(),
+    }))
+}
+
+#[derive(Serialize)]
+struct ConversationResponse<'a> {
+    conversation_id: &'a str,
+    channel: Channel,
+    locale: Locale,
+    customer: &'a Customer,
+    turn: u32,
+    state: &'static str,
+    transcript: &'a [TranscriptLine],
+    slots: BTreeMap<String, MaskedText>,
+    demands: Vec<DemandView<'a>>,
+    handoff: Option<HandoffView>,
+}
+
+pub async fn get_conversation(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = conversation_id(&path)?;
+    let Some(view) = state.conversations.view(&id).await? else {
+        return Err(ApiError::NotFound(format!(
+            "no conversation `{}`",
+            id.as_str()
+        )));
+    };
+    let conversation = &view.conversation;
+    Ok(HttpResponse::Ok().json(ConversationResponse {
+        conversation_id: conversation.id.as_str(),
+        channel: conversation.channel,
+        locale: conversation.locale,
+        customer: &conversation.customer,
+        turn: conversation.turn,
+        state: conversation.state.as_str(),
+        transcript: &view.transcript,
+        slots: slots_of(conversation),
+        demands: demands_of(conversation),
+        handoff: view.handoff.map(|h| HandoffView {
+            id: h.id.as_str().to_string(),
+            reason: h.reason.as_str().to_string(),
+            priority: h.priority.as_str().to_string(),
+            summary: h.summary,
+        }),
+    }))
+}

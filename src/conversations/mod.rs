@@ -1,0 +1,205 @@
+//! A conversation turn end to end: load the conversation, understand the message, let the
+//! dialogue plan the reply, word it, build the handoff summary if the customer goes to a
+//! human, and save it all in one transaction. Handlers call this; it holds no HTTP.
+
+mod locks;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use crate::content::Catalog;
+use crate::dialogue::{CommitmentMade, Conversation, HandoffRef, TurnInput, take_turn};
+use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
+use crate::handoff::{HandoffSummary, summarize};
+use crate::nlu::{Emotion, ScoredIntent, Understanding, bank_today};
+use crate::privacy::mask;
+use crate::reply::{Composer, Reply};
+use crate::store::{
+    Role, SqliteStore, Store, StoreError, StoredHandoff, TranscriptLine, TurnWrite,
+};
+
+use locks::ConversationLocks;
+
+/// A customer's message, already checked.
+pub struct TurnRequest {
+    pub text: Option<MessageText>,
+    pub dtmf: Option<String>,
+    pub channel: Channel,
+    pub locale: Locale,
+    pub customer: Customer,
+}
+
+/// What a turn produced.
+pub struct TurnOutcome {
+    pub conversation: Conversation,
+    pub reply: Reply,
+    pub intent: Option<ScoredIntent>,
+    pub emotion: Emotion,
+    /// Set on the turn that handed the customer off.
+    pub handoff: Option<(HandoffRef, HandoffSummary)>,
+}
+
+/// A conversation as the API shows it.
+pub struct ConversationView {
+    pub conversation: Conversation,
+    pub transcript: Vec<TranscriptLine>,
+    pub handoff: Option<StoredHandoff>,
+}
+
+/// Conversations: the turn service.
+pub struct Conversations {
+    catalog: Arc<Catalog>,
+    understanding: Arc<Understanding>,
+    composer: Arc<Composer>,
+    store: Arc<SqliteStore>,
+    locks: ConversationLocks,
+}
+
+impl Conversations {
+    pub fn new(
+        catalog: Arc<Catalog>,
+        understanding: Arc<Understanding>,
+        store: Arc<SqliteStore>,
+    ) -> Conversations {
+        let composer = Arc::new(Composer::new(&catalog));
+        Conversations {
+            catalog,
+            understanding,
+            composer,
+            store,
+            locks: ConversationLocks::default(),
+        }
+    }
+
+    pub fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+
+    /// Takes one turn. Nothing is saved unless the whole turn succeeds.
+    pub async fn take_turn(
+        &self,
+        id: ConversationId,
+        request: TurnRequest,
+    ) -> Result<TurnOutcome, StoreError> {
+        let _turn = self.locks.lock(&id).await;
+        let now = Utc::now();
+        let mut conversation = match self.store.conversation(&id).await? {
+            Some(conversation) => conversation,
+            None => {
+                // The customer id is the bank's, but a client may well send a phone number.
+                let customer = Customer {
+                    id: request
+                        .customer
+                        .id
+                        .as_deref()
+                        .map(|c| mask(c).into_string()),
+                    segment: request.customer.segment.clone(),
+                };
+                Conversation::new(id.clone(), request.channel, request.locale, customer, now)
+            }
+        };
+        let content = self.catalog.locale(conversation.locale);
+        let today = bank_today();
+        let said = match (&request.text, &request.dtmf) {
+            (Some(text), _) => text.as_str().to_string(),
+            (None, Some(keys)) => keys.clone(),
+            (None, None) => String::new(),
+        };
+        let understanding = self
+            .understanding
+            .understand(&said, conversation.locale, today);
+        let intent = understanding.whole.intent.clone();
+        let emotion = understanding.whole.emotion;
+        let plan = take_turn(
+            &mut conversation,
+            &TurnInput {
+                text: request.text.as_ref().map(|t| t.as_str()),
+                understanding,
+                today,
+            },
+            content,
+        );
+        let reply = self.composer.compose(&plan, &conversation, content);
+        for promise in &reply.commitments {
+            conversation.commitments.push(CommitmentMade {
+                intent: promise.intent.clone(),
+                what: mask(&promise.text),
+                by: promise.by,
+            });
+        }
+        let customer_line = match (&request.text, &request.dtmf) {
+            (Some(text), _) => mask(text.as_str()),
+            (None, Some(keys)) => mask(&format!("[DTMF {keys}]")),
+            (None, None) => mask(""),
+        };
+        let lines = [
+            TranscriptLine {
+                role: Role::Customer,
+                text: customer_line,
+                at: now,
+            },
+            TranscriptLine {
+                role: Role::Bot,
+                text: mask(&reply.text),
+                at: now,
+            },
+        ];
+        let handoff = match (plan.handoff, conversation.handoff().cloned()) {
+            (Some(_), Some(handoff)) => {
+                let mut transcript = self.store.transcript(&id).await?;
+                transcript.extend(lines.iter().cloned());
+                let synopsis = mask(&self.composer.synopsis(
+                    &conversation,
+                    content,
+                    handoff.reason,
+                ));
+                let summary =
+                    summarize(&conversation, &handoff, &transcript, content, synopsis, now);
+                Some((handoff, summary))
+            }
+            _ => None,
+        };
+        let stored = handoff.as_ref().map(|(handoff, summary)| StoredHandoff {
+            id: handoff.id.clone(),
+            conversation_id: id.clone(),
+            reason: handoff.reason,
+            priority: handoff.priority,
+            summary: serde_json::to_value(summary).unwrap_or_default(),
+            created_at: now,
+        });
+        self.store
+            .save_turn(TurnWrite {
+                conversation: &conversation,
+                lines: &lines,
+                handoff: stored.as_ref(),
+            })
+            .await?;
+        tracing::info!(
+            conversation = %id.as_str(),
+            turn = conversation.turn,
+            intent = intent.as_ref().map(|i| i.id.as_str()),
+            state = conversation.state.as_str(),
+            "turn"
+        );
+        Ok(TurnOutcome {
+            conversation,
+            reply,
+            intent,
+            emotion,
+            handoff,
+        })
+    }
+
+    /// A conversation with its transcript and handoff, or `None`.
+    pub async fn view(&self, id: &ConversationId) -> Result<Option<ConversationView>, StoreError> {
+        let Some(conversation) = self.store.conversation(id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(ConversationView {
+            transcript: self.store.transcript(id).await?,
+            handoff: self.store.handoff_of(id).await?,
+            conversation,
+        }))
+    }
+}
