@@ -19,6 +19,8 @@ fn request(text: &str) -> TurnRequest {
     TurnRequest {
         text: Some(MessageText::parse(text.to_string()).unwrap()),
         dtmf: None,
+        event: None,
+        asr_confidence: None,
         channel: Channel::Web,
         locale: Locale::ZhCn,
         customer: Customer::default(),

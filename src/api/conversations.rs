@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ApiError, AppState};
-use crate::conversations::{TurnOutcome, TurnRequest};
-use crate::dialogue::{Conversation, DemandStatus};
+use crate::conversations::{IvrEvent, TurnOutcome, TurnRequest};
+use crate::dialogue::{Conversation, ConversationState, DemandStatus};
 use crate::domain::{Channel, ConversationId, Customer, IntentId, Locale, MessageText};
 use crate::nlu::{Emotion, ScoredIntent};
 use crate::privacy::MaskedText;
@@ -31,6 +31,15 @@ pub struct MessageRequest {
     customer: Customer,
     asr_confidence: Option<f32>,
     dtmf: Option<String>,
+    event: Option<EventField>,
+}
+
+/// `event` as IVR platforms send it.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EventField {
+    NoInput,
+    NoMatch,
 }
 
 impl MessageRequest {
@@ -53,14 +62,19 @@ impl MessageRequest {
                 "dtmf must be 1 to {MAX_DTMF_KEYS} keys of 0-9, * and #"
             )));
         }
-        if self.text.is_none() && self.dtmf.is_none() {
+        if self.text.is_none() && self.dtmf.is_none() && self.event.is_none() {
             return Err(ApiError::InvalidField(
-                "text is required unless dtmf is given".into(),
+                "text is required unless dtmf or event is given".into(),
             ));
         }
         Ok(TurnRequest {
             text: self.text,
             dtmf: self.dtmf,
+            asr_confidence: self.asr_confidence,
+            event: self.event.map(|e| match e {
+                EventField::NoInput => IvrEvent::NoInput,
+                EventField::NoMatch => IvrEvent::NoMatch,
+            }),
             channel: self.channel,
             locale: self.locale,
             customer: self.customer,
@@ -93,6 +107,19 @@ struct TurnResponse<'a> {
     demands: Vec<DemandView<'a>>,
     handoff: Option<HandoffView>,
     state: &'static str,
+    /// What an IVR platform should do after playing the reply (phone channel only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actions: Option<Vec<Action>>,
+}
+
+/// An instruction to an IVR platform.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Action {
+    /// Transfer the call to the agents' queue, passing the handoff id.
+    Transfer { queue: String, handoff_id: String },
+    /// The conversation is over.
+    Hangup,
 }
 
 fn slots_of(conversation: &Conversation) -> BTreeMap<String, MaskedText> {
@@ -134,6 +161,23 @@ pub async fn post_message(
         emotion,
         handoff,
     } = state.conversations.take_turn(id, request).await?;
+    let actions = (conversation.channel == Channel::Ivr).then(|| {
+        let mut actions = Vec::new();
+        if let Some((handoff, _)) = &handoff {
+            actions.push(Action::Transfer {
+                queue: state
+                    .conversations
+                    .ivr(conversation.locale)
+                    .transfer_queue
+                    .clone(),
+                handoff_id: handoff.id.as_str().to_string(),
+            });
+        }
+        if conversation.state == ConversationState::Closed {
+            actions.push(Action::Hangup);
+        }
+        actions
+    });
     let handoff = handoff.map(|(handoff, summary)| HandoffView {
         id: handoff.id.as_str().to_string(),
         reason: handoff.reason.as_str().to_string(),
@@ -150,6 +194,7 @@ pub async fn post_message(
         demands: demands_of(&conversation),
         handoff,
         state: conversation.state.as_str(),
+        actions,
     }))
 }
 

@@ -87,6 +87,8 @@ async fn write(args: &TranscriptsArgs) -> anyhow::Result<()> {
                     TurnRequest {
                         text: Some(message.clone()),
                         dtmf: None,
+                        event: None,
+                        asr_confidence: None,
                         channel: scenario.channel,
                         locale: scenario.locale,
                         customer: Customer {

@@ -24,6 +24,7 @@ const OUT_OF_SCOPE_FILE: &str = "_out_of_scope.yaml";
 const LEXICON_FILE: &str = "_lexicon.yaml";
 const DICTIONARY_FILE: &str = "_dictionary.txt";
 const REPLIES_FILE: &str = "_replies.yaml";
+const IVR_FILE: &str = "_ivr.yaml";
 
 /// All the content of one locale.
 #[derive(Clone, Debug)]
@@ -280,6 +281,15 @@ fn load_templates(
                     out.system = system;
                     out.forbidden = forbidden;
                 }
+                Err(e) => errors.0.extend(e.0),
+            }
+            continue;
+        }
+        if name == IVR_FILE {
+            match super::ivr::IvrSettings::parse(&path, &text, |id| {
+                intents.iter().any(|i| &i.id == id)
+            }) {
+                Ok(ivr) => out.ivr = ivr,
                 Err(e) => errors.0.extend(e.0),
             }
             continue;

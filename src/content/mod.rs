@@ -5,6 +5,7 @@ mod catalog;
 mod dictionary;
 mod error;
 mod intent;
+mod ivr;
 mod knowledge;
 mod lexicon;
 mod out_of_scope;
@@ -19,6 +20,7 @@ pub use error::{ContentError, ContentErrors};
 pub use intent::{
     Commitment, Example, HandoffPolicy, HandoffWhen, Intent, IntentKind, Slot, Urgency,
 };
+pub use ivr::IvrSettings;
 pub use knowledge::Article;
 pub use lexicon::{Lexicon, RiskKind};
 pub use out_of_scope::OutOfScope;

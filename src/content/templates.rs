@@ -105,6 +105,14 @@ pub enum SystemPart {
     Noted,
     /// Asks whether the guidance solved the problem.
     ResolvedCheck,
+    /// A caller said nothing (or nothing recognisable): a gentle reprompt.
+    Silence,
+    /// The second silence in a row: the reprompt with the keypad menu, `{{menu}}`.
+    SilenceMenu,
+    /// Unsure speech recognition: `{{heard}}` said back, asking for a yes.
+    Heard,
+    /// The caller said the bot misheard: please say it again.
+    SayAgain,
     /// The one or two sentences a human agent reads first in a handoff summary:
     /// `{{intents}}` (titles), `{{details}}` (what the customer said of the slots).
     Synopsis,
@@ -131,6 +139,8 @@ pub struct ReplyTemplates {
     pub intents: BTreeMap<IntentId, IntentTemplates>,
     /// Phrases no template may contain (admitting fault, guaranteeing returns).
     pub forbidden: Vec<String>,
+    /// The phone settings (`_ivr.yaml`).
+    pub ivr: super::ivr::IvrSettings,
 }
 
 /// A part as written: a text, a list of texts, or a list of rules.
@@ -176,6 +186,10 @@ struct SystemFile {
     noted: Option<PartFile>,
     resolved_check: Option<PartFile>,
     synopsis: Option<PartFile>,
+    silence: Option<PartFile>,
+    silence_menu: Option<PartFile>,
+    heard: Option<PartFile>,
+    say_again: Option<PartFile>,
     #[serde(default)]
     quick_replies: BTreeMap<SystemPart, Vec<String>>,
     #[serde(default)]
@@ -281,6 +295,10 @@ pub fn parse_system(
             file.resolved_check,
         ),
         (SystemPart::Synopsis, "synopsis", file.synopsis),
+        (SystemPart::Silence, "silence", file.silence),
+        (SystemPart::SilenceMenu, "silence_menu", file.silence_menu),
+        (SystemPart::Heard, "heard", file.heard),
+        (SystemPart::SayAgain, "say_again", file.say_again),
     ];
     let mut parts = BTreeMap::new();
     for (name, key, part_file) in named {

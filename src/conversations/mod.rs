@@ -9,10 +9,10 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::content::Catalog;
-use crate::dialogue::{CommitmentMade, Conversation, HandoffRef, TurnInput, take_turn};
+use crate::dialogue::{CommitmentMade, Conversation, HandoffRef, Speech, TurnInput, take_turn};
 use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use crate::handoff::{HandoffSummary, summarize};
-use crate::nlu::{Emotion, ScoredIntent, Understanding, bank_today};
+use crate::nlu::{Emotion, MessageUnderstanding, ScoredIntent, Understanding, bank_today};
 use crate::privacy::mask;
 use crate::reply::{Composer, Reply};
 use crate::store::{
@@ -21,10 +21,22 @@ use crate::store::{
 
 use locks::ConversationLocks;
 
+/// What a phone platform reports instead of words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IvrEvent {
+    /// The caller said nothing.
+    NoInput,
+    /// The recogniser heard something it could not use.
+    NoMatch,
+}
+
 /// A customer's message, already checked.
 pub struct TurnRequest {
     pub text: Option<MessageText>,
+    /// How sure the phone platform's speech recogniser is of `text` (0–1).
+    pub asr_confidence: Option<f32>,
     pub dtmf: Option<String>,
+    pub event: Option<IvrEvent>,
     pub channel: Channel,
     pub locale: Locale,
     pub customer: Customer,
@@ -101,22 +113,16 @@ impl Conversations {
         };
         let content = self.catalog.locale(conversation.locale);
         let today = bank_today();
-        let said = match (&request.text, &request.dtmf) {
-            (Some(text), _) => text.as_str().to_string(),
-            (None, Some(keys)) => keys.clone(),
-            (None, None) => String::new(),
-        };
-        let understanding = self
-            .understanding
-            .understand(&said, conversation.locale, today);
+        let (understanding, speech, said) = self.hear(&request, &mut conversation, today);
         let intent = understanding.whole.intent.clone();
         let emotion = understanding.whole.emotion;
         let plan = take_turn(
             &mut conversation,
             &TurnInput {
-                text: request.text.as_ref().map(|t| t.as_str()),
+                text: said.as_deref(),
                 understanding,
                 today,
+                speech,
             },
             content,
         );
@@ -128,10 +134,12 @@ impl Conversations {
                 by: promise.by,
             });
         }
-        let customer_line = match (&request.text, &request.dtmf) {
-            (Some(text), _) => mask(text.as_str()),
-            (None, Some(keys)) => mask(&format!("[DTMF {keys}]")),
-            (None, None) => mask(""),
+        let customer_line = match (&request.event, &request.text, &request.dtmf) {
+            (Some(IvrEvent::NoInput), _, _) => mask("[no input]"),
+            (Some(IvrEvent::NoMatch), _, _) => mask("[no match]"),
+            (None, Some(text), _) => mask(text.as_str()),
+            (None, None, Some(keys)) => mask(&format!("[DTMF {keys}]")),
+            (None, None, None) => mask(""),
         };
         let lines = [
             TranscriptLine {
@@ -191,6 +199,64 @@ impl Conversations {
         })
     }
 
+    /// What the customer said, and how sure we are of it: a keypress stands for its menu
+    /// intent; on the phone, speech the recogniser is unsure of is held back and said
+    /// back, and acted on only after a yes. Returns the understanding, how it was heard,
+    /// and the text the dialogue works with.
+    fn hear(
+        &self,
+        request: &TurnRequest,
+        conversation: &mut Conversation,
+        today: chrono::NaiveDate,
+    ) -> (MessageUnderstanding, Speech, Option<String>) {
+        if request.event.is_some() {
+            return (MessageUnderstanding::nothing(), Speech::Silence, None);
+        }
+        let locale = conversation.locale;
+        let ivr = &self.catalog.locale(locale).templates.ivr;
+        let said = request.text.as_ref().map(|t| t.as_str().to_string());
+        let mut understanding = match (&said, &request.dtmf) {
+            (Some(text), _) => self.understanding.understand(text, locale, today),
+            (None, Some(keys)) => match single_key(keys).and_then(|k| ivr.keys.get(&k)) {
+                Some(intent) => MessageUnderstanding::chosen(intent.clone()),
+                // Several digits (a card's last four) are read like words.
+                None => self.understanding.understand(keys, locale, today),
+            },
+            (None, None) => MessageUnderstanding::nothing(),
+        };
+        let answer = understanding
+            .whole
+            .intent
+            .as_ref()
+            .map(|s| s.id.as_str().to_string());
+        if let Some(heard) = conversation.unconfirmed_speech.take() {
+            match answer.as_deref() {
+                Some("affirm") => {
+                    let heard = heard.into_string();
+                    understanding = self.understanding.understand(&heard, locale, today);
+                    return (understanding, Speech::Understood, Some(heard));
+                }
+                Some("deny") => return (understanding, Speech::Misheard, said),
+                // Anything else is a new utterance that replaces what was heard.
+                _ => {}
+            }
+        }
+        let unsure = conversation.channel == Channel::Ivr
+            && request
+                .asr_confidence
+                .is_some_and(|c| c < ivr.asr_confidence_threshold);
+        if unsure && let Some(text) = said {
+            conversation.unconfirmed_speech = Some(mask(&text));
+            return (MessageUnderstanding::nothing(), Speech::Unsure, None);
+        }
+        (understanding, Speech::Understood, said)
+    }
+
+    /// The phone settings of a locale (keypad, transfer queue).
+    pub fn ivr(&self, locale: Locale) -> &crate::content::IvrSettings {
+        &self.catalog.locale(locale).templates.ivr
+    }
+
     /// A conversation with its transcript and handoff, or `None`.
     pub async fn view(&self, id: &ConversationId) -> Result<Option<ConversationView>, StoreError> {
         let Some(conversation) = self.store.conversation(id).await? else {
@@ -201,5 +267,14 @@ impl Conversations {
             handoff: self.store.handoff_of(id).await?,
             conversation,
         }))
+    }
+}
+
+/// The key of a one-key press.
+fn single_key(keys: &str) -> Option<char> {
+    let mut chars = keys.chars();
+    match (chars.next(), chars.next()) {
+        (Some(key), None) => Some(key),
+        _ => None,
     }
 }

@@ -89,6 +89,12 @@ pub struct Conversation {
     pub ledger: DemandLedger,
     /// Messages not understood in a row; two send the customer to a human.
     pub fallbacks_in_a_row: u32,
+    /// Silences of a caller in a row (IVR `no_input` / `no_match`).
+    #[serde(default)]
+    pub silences_in_a_row: u32,
+    /// Speech the recogniser was unsure of, said back and waiting for a yes.
+    #[serde(default)]
+    pub unconfirmed_speech: Option<MaskedText>,
     /// The emotion of each customer turn.
     pub emotions: Vec<Emotion>,
     /// Threats raised at any point.
@@ -117,6 +123,8 @@ impl Conversation {
             },
             ledger: DemandLedger::default(),
             fallbacks_in_a_row: 0,
+            silences_in_a_row: 0,
+            unconfirmed_speech: None,
             emotions: Vec::new(),
             risk: RiskFlags::default(),
             expectations: BTreeSet::new(),

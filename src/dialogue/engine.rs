@@ -9,9 +9,9 @@ use super::conversation::{Conversation, ConversationState, HandoffRef, Phase};
 use super::demands::{self, Mention};
 use super::escalation::{self, Signals};
 use super::ledger::DemandIndex;
-use super::plan::{Step, TurnPlan};
+use super::plan::{HandoffDecision, Step, TurnPlan};
 use crate::content::{HandoffWhen, Intent, IntentKind, LocaleContent};
-use crate::domain::{EmotionLabel, HandoffId};
+use crate::domain::{EmotionLabel, HandoffId, HandoffReason, Priority};
 use crate::nlu::MessageUnderstanding;
 
 /// Soothe when the customer shows at least this much of a negative feeling, even about
@@ -29,7 +29,26 @@ pub struct TurnInput<'a> {
     /// The understanding of the text, or of the intent a keypress stands for.
     pub understanding: MessageUnderstanding,
     pub today: NaiveDate,
+    /// How sure the channel is of what was said.
+    pub speech: Speech,
 }
+
+/// What a phone line made of the caller's words; typed messages are always `Understood`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Speech {
+    #[default]
+    Understood,
+    /// The caller said nothing, or nothing the recogniser could use (IVR `no_input`,
+    /// `no_match`): there is no message to understand.
+    Silence,
+    /// The recogniser is unsure: say back what was heard and ask before acting on it.
+    Unsure,
+    /// The caller said that what the bot heard was wrong.
+    Misheard,
+}
+
+/// Silences in a row after which a person takes the call.
+pub const SILENCES_BEFORE_HANDOFF: u32 = 3;
 
 /// Takes one turn: updates the conversation and returns what to say.
 pub fn take_turn(
@@ -55,17 +74,28 @@ pub fn take_turn(
         ConversationState::Closed => Phase::Listening,
         ConversationState::Active { phase } => phase.clone(),
     };
+    if input.speech == Speech::Silence {
+        conversation.silences_in_a_row += 1;
+    } else {
+        conversation.silences_in_a_row = 0;
+    }
     let mut turn = Turn {
         conversation,
         content,
         input,
         plan: TurnPlan::default(),
+        forced: None,
         intent: whole.intent.as_ref().and_then(|s| content.intent(&s.id)),
         mentions: demands::mentions(&input.understanding, content),
         focus: None,
         unresolved: None,
     };
-    turn.run(phase);
+    match input.speech {
+        Speech::Understood => turn.run(phase),
+        Speech::Silence => turn.silence(&phase),
+        Speech::Unsure => turn.check_heard(),
+        Speech::Misheard => turn.ask_again(&phase),
+    }
     turn.finish()
 }
 
@@ -82,6 +112,8 @@ struct Turn<'t, 'c> {
     focus: Option<DemandIndex>,
     /// Set when the customer says the guidance of this intent did not help.
     unresolved: Option<&'c Intent>,
+    /// A handoff decided by the turn itself (a caller who stays silent).
+    forced: Option<HandoffDecision>,
 }
 
 /// How a message relates to what the bot was waiting for.
@@ -116,6 +148,48 @@ impl<'c> Turn<'_, 'c> {
 
     fn set_phase(&mut self, phase: Phase) {
         self.conversation.state = ConversationState::Active { phase };
+    }
+
+    /// Reprompts a silent caller, gently first, then with the keypad menu; the third
+    /// silence goes to a person. The question the bot waits for stays open.
+    fn silence(&mut self, phase: &Phase) {
+        let silences = self.conversation.silences_in_a_row;
+        if silences >= SILENCES_BEFORE_HANDOFF {
+            self.forced = Some(HandoffDecision {
+                reason: HandoffReason::LowConfidence,
+                priority: Priority::Normal,
+            });
+            return;
+        }
+        self.plan.say(Step::Silence { menu: silences > 1 });
+        self.repeat_question(phase);
+    }
+
+    /// The question the bot is waiting for, asked again.
+    fn repeat_question(&mut self, phase: &Phase) {
+        match phase {
+            Phase::Slot { demand, slot } => {
+                if let Some(intent) = self.intent_of(*demand) {
+                    self.plan.say(Step::Ask {
+                        intent: intent.id.clone(),
+                        slot: slot.clone(),
+                    });
+                }
+            }
+            Phase::Confirmation { .. } => self.plan.say(Step::Confirm),
+            _ => {}
+        }
+    }
+
+    /// Unsure speech is said back, not acted on: the phase stays as it was.
+    fn check_heard(&mut self) {
+        self.plan.say(Step::CheckHeard);
+    }
+
+    /// What was heard was wrong: the caller is asked to say it again.
+    fn ask_again(&mut self, phase: &Phase) {
+        self.plan.say(Step::SayAgain);
+        self.repeat_question(phase);
     }
 
     fn run(&mut self, phase: Phase) {
@@ -282,8 +356,26 @@ impl<'c> Turn<'_, 'c> {
         Answer::Answered
     }
 
+    /// Whether the message gives a slot of `demand` a value other than the one held
+    /// (`是三千块` after "两千块, right?" is a correction, however it starts).
+    fn changes_slots(&self, demand: DemandIndex) -> bool {
+        let (Some(intent), Some(held)) =
+            (self.intent_of(demand), self.conversation.ledger.get(demand))
+        else {
+            return false;
+        };
+        let mut probe = held.slots.clone();
+        demands::fill_slots(
+            intent,
+            &mut probe,
+            &self.input.understanding.whole.entities,
+            true,
+        );
+        probe != held.slots
+    }
+
     fn answer_confirmation(&mut self, demand: DemandIndex) -> Answer {
-        if self.is("affirm") {
+        if self.is("affirm") && !self.changes_slots(demand) {
             self.conversation.fallbacks_in_a_row = 0;
             self.guide(demand);
             return Answer::Answered;
@@ -311,14 +403,15 @@ impl<'c> Turn<'_, 'c> {
     }
 
     fn answer_correction(&mut self, demand: DemandIndex) -> Answer {
-        if self.raises_other_than(demand)
-            || self.is("human_agent")
-            || self.says_goodbye()
-            || self.is("affirm")
+        let mut corrected = self.fill_from_message(demand, true);
+        if corrected == 0
+            && (self.raises_other_than(demand)
+                || self.is("human_agent")
+                || self.says_goodbye()
+                || self.is("affirm"))
         {
             return Answer::SomethingElse;
         }
-        let mut corrected = self.fill_from_message(demand, true);
         if corrected == 0 {
             // A free-text slot (a product name) is corrected by saying it again.
             let intent = self.intent_of(demand);
@@ -577,7 +670,10 @@ impl<'c> Turn<'_, 'c> {
             unresolved: self.unresolved,
         };
         let _ = message;
-        if let Some(decision) = escalation::decide(self.conversation, &signals) {
+        if let Some(decision) = self
+            .forced
+            .or_else(|| escalation::decide(self.conversation, &signals))
+        {
             // Keep soothing and any guidance already planned (an urgent intent's first
             // steps); drop questions: a human will ask them.
             self.plan.steps.retain(|s| {

@@ -12,7 +12,7 @@ mod plan;
 
 pub use calendar::deadline;
 pub use conversation::{CommitmentMade, Conversation, ConversationState, HandoffRef, Phase};
-pub use engine::{TurnInput, take_turn};
+pub use engine::{SILENCES_BEFORE_HANDOFF, Speech, TurnInput, take_turn};
 pub use escalation::{FALLBACKS_BEFORE_HANDOFF, HIGH_ANGER};
 pub use ledger::{Demand, DemandIndex, DemandLedger, DemandStatus, SlotValue};
 pub use plan::{HandoffDecision, Step, TurnPlan};

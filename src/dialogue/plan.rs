@@ -56,6 +56,14 @@ pub enum Step {
     AnythingElse,
     /// Not understood.
     Fallback,
+    /// A silent caller: reprompt, with the keypad menu when `menu`.
+    Silence {
+        menu: bool,
+    },
+    /// Unsure speech recognition: "did you say …?"
+    CheckHeard,
+    /// What was heard was wrong: "please say it again".
+    SayAgain,
     /// Handing over to a human.
     Handoff {
         reason: HandoffReason,

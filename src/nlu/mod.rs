@@ -105,6 +105,35 @@ pub struct MessageUnderstanding {
     pub clauses: Vec<Clause>,
 }
 
+impl MessageUnderstanding {
+    /// Nothing said (a silent caller): no intent, no entities, no feeling.
+    pub fn nothing() -> MessageUnderstanding {
+        MessageUnderstanding {
+            whole: Parse {
+                intent: None,
+                candidates: Vec::new(),
+                entities: Vec::new(),
+                emotion: Emotion::default(),
+                risk: RiskFlags::default(),
+                expectations: Vec::new(),
+            },
+            clauses: Vec::new(),
+        }
+    }
+
+    /// A choice made without words (a keypress that stands for `affirm`): certain.
+    pub fn chosen(intent: IntentId) -> MessageUnderstanding {
+        let scored = ScoredIntent {
+            id: intent,
+            confidence: 1.0,
+        };
+        let mut understanding = MessageUnderstanding::nothing();
+        understanding.whole.candidates = vec![scored.clone()];
+        understanding.whole.intent = Some(scored);
+        understanding
+    }
+}
+
 /// The trained understanding of one locale.
 struct LocaleUnderstanding {
     clauses: clauses::ClauseSplitter,

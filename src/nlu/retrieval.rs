@@ -10,6 +10,11 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Ter
 
 const TOKENIZER: &str = "frontline_terms";
 
+/// Terms found in more than one in this many examples are too common to search for…
+const COMMON_TERM_SHARE: u64 = 20;
+/// …unless the index is small enough that every term is cheap.
+const COMMON_TERM_MIN_DOCS: u64 = 200;
+
 /// A search hit: the class of the example and its BM25 score.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hit {
@@ -80,18 +85,25 @@ impl ExampleIndex {
         if unique.is_empty() {
             return Vec::new();
         }
+        let searcher = self.reader.searcher();
+        let common_above = (searcher.num_docs() / COMMON_TERM_SHARE).max(COMMON_TERM_MIN_DOCS);
         let clauses: Vec<(Occur, Box<dyn Query>)> = unique
             .into_iter()
-            .map(|t| {
-                let term = Term::from_field_text(self.terms, t);
+            .map(|t| Term::from_field_text(self.terms, t))
+            // A term in a large share of all examples (`我`, `的`) adds almost nothing to
+            // BM25 but walks a long posting list: leave it out.
+            .filter(|term| searcher.doc_freq(term).is_ok_and(|df| df <= common_above))
+            .map(|term| {
                 (
                     Occur::Should,
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)) as Box<dyn Query>,
                 )
             })
             .collect();
+        if clauses.is_empty() {
+            return Vec::new();
+        }
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
         let top = searcher
             .search(&query, &TopDocs::with_limit(limit).order_by_score())
             .unwrap_or_default();

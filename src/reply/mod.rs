@@ -30,6 +30,10 @@ pub struct Reply {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ssml: Option<String>,
     pub quick_replies: Vec<String>,
+    /// On the phone: whether the caller may interrupt this prompt. Promises and handoff
+    /// notices must be heard to the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub barge_in: Option<bool>,
     /// The commitments this reply made, as said (the dialogue records them).
     #[serde(skip)]
     pub commitments: Vec<RenderedCommitment>,
@@ -229,10 +233,17 @@ impl Composition<'_> {
         if self.conversation.channel == Channel::Ivr {
             quick_replies.clear();
         }
+        let must_be_heard = plan.steps.iter().any(|s| {
+            matches!(
+                s,
+                Step::Commitment { .. } | Step::Handoff { .. } | Step::Goodbye
+            )
+        });
         Reply {
             text: paragraphs.join("\n"),
             ssml,
             quick_replies,
+            barge_in: (self.conversation.channel == Channel::Ivr).then_some(!must_be_heard),
             commitments,
         }
     }
@@ -335,6 +346,26 @@ impl Composition<'_> {
                 self.system(SystemPart::Fallback, data),
                 self.system_quick(SystemPart::Fallback),
             ),
+            Step::CheckHeard => {
+                let heard = self.conversation.unconfirmed_speech.as_ref();
+                let heard = heard.map(|h| h.as_str().to_string()).unwrap_or_default();
+                data.insert("heard".into(), Value::String(heard));
+                (
+                    self.system(SystemPart::Heard, data),
+                    self.system_quick(SystemPart::Confirm),
+                )
+            }
+            Step::SayAgain => (self.system(SystemPart::SayAgain, data), vec![]),
+            Step::Silence { menu } => {
+                let part = if *menu {
+                    SystemPart::SilenceMenu
+                } else {
+                    SystemPart::Silence
+                };
+                let keypad = &self.content.templates.ivr.menu;
+                data.insert("menu".into(), Value::String(keypad.clone()));
+                (self.system(part, data), vec![])
+            }
             Step::Handoff { reason } => (self.handoff(*reason, data), vec![]),
             Step::Holding => (self.system(SystemPart::Holding, data), vec![]),
             Step::OpenDemands { intents } => {

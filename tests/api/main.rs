@@ -5,6 +5,7 @@ mod cli;
 mod conversations;
 mod health;
 mod helpers;
+mod ivr;
 mod parse;
 mod templates;
 mod understanding;
