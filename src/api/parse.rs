@@ -13,7 +13,7 @@ pub struct ParseRequest {
     text: MessageText,
     #[serde(default)]
     locale: Locale,
-    /// Accepted and checked now; the `ivr` channel's homophone tolerance builds on it.
+    /// `ivr` also hears how words sound (homophones from speech recognition).
     #[serde(default)]
     channel: Channel,
 }
@@ -37,9 +37,10 @@ pub async fn parse(
     request: web::Json<ParseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = request.into_inner();
-    let parsed = state
-        .understanding
-        .parse(request.text.as_str(), request.locale);
+    let parsed =
+        state
+            .understanding
+            .parse_from(request.text.as_str(), request.locale, request.channel);
     Ok(HttpResponse::Ok().json(ParseResponse {
         text: privacy::mask(request.text.as_str()),
         locale: request.locale,

@@ -31,6 +31,11 @@ pub struct EvalArgs {
     /// examples, else 0: always pick an intent]
     #[arg(long)]
     threshold: Option<f32>,
+    /// Labelled CSV (text,category) of utterances to recognise with the bundled content's
+    /// models, by text (web) and by speech (ivr: also pinyin features). For the phone
+    /// channel's homophone tolerance: `--utterances tests/data/ivr_homophones.csv`.
+    #[arg(long, value_name = "CSV", conflicts_with_all = ["train", "test"])]
+    utterances: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -48,6 +53,9 @@ struct Overall<'a> {
 const DEFAULT_DATASET_THRESHOLD: f32 = 0.45;
 
 pub fn run(args: EvalArgs) -> ExitCode {
+    if let Some(path) = &args.utterances {
+        return run_utterances(&args, path);
+    }
     match (&args.train, &args.test) {
         (Some(train), Some(test)) => run_dataset(&args, train, test),
         _ => run_content(&args),
@@ -161,6 +169,71 @@ fn run_content(args: &EvalArgs) -> ExitCode {
         println!(
             "{}",
             serde_json::to_string_pretty(&overall).unwrap_or_default()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Top-1 accuracy of labelled utterances through the web and the ivr scorers.
+#[derive(Serialize)]
+struct ChannelAccuracy {
+    utterances: usize,
+    web: f64,
+    ivr: f64,
+}
+
+fn run_utterances(args: &EvalArgs, path: &std::path::Path) -> ExitCode {
+    let utterances = match eval::read_labelled_csv(path) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("frontline eval: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let root = args.content.clone().unwrap_or_else(|| PathBuf::from("."));
+    let catalog = match Catalog::load(&root) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let understanding = match crate::nlu::Understanding::train(&catalog) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("frontline eval: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let locale = args.locale.unwrap_or_default();
+    let accuracy = |channel: crate::domain::Channel| {
+        let right = utterances
+            .iter()
+            .filter(|u| {
+                let parse = understanding.parse_from(&u.text, locale, channel);
+                let got = parse.intent.map(|i| crate::nlu::Label::Intent(i.id));
+                got.as_ref() == Some(&u.label)
+            })
+            .count();
+        right as f64 / utterances.len().max(1) as f64
+    };
+    let report = ChannelAccuracy {
+        utterances: utterances.len(),
+        web: accuracy(crate::domain::Channel::Web),
+        ivr: accuracy(crate::domain::Channel::Ivr),
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        println!(
+            "{locale} · {} utterances from {}\n  top-1 by text (web)            {:.1}%\n  top-1 by text and sound (ivr)  {:.1}%",
+            report.utterances,
+            path.display(),
+            report.web * 100.0,
+            report.ivr * 100.0
         );
     }
     ExitCode::SUCCESS

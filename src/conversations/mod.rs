@@ -213,14 +213,15 @@ impl Conversations {
             return (MessageUnderstanding::nothing(), Speech::Silence, None);
         }
         let locale = conversation.locale;
+        let channel = conversation.channel;
         let ivr = &self.catalog.locale(locale).templates.ivr;
         let said = request.text.as_ref().map(|t| t.as_str().to_string());
         let mut understanding = match (&said, &request.dtmf) {
-            (Some(text), _) => self.understanding.understand(text, locale, today),
+            (Some(text), _) => self.understanding.understand(text, locale, channel, today),
             (None, Some(keys)) => match single_key(keys).and_then(|k| ivr.keys.get(&k)) {
                 Some(intent) => MessageUnderstanding::chosen(intent.clone()),
                 // Several digits (a card's last four) are read like words.
-                None => self.understanding.understand(keys, locale, today),
+                None => self.understanding.understand(keys, locale, channel, today),
             },
             (None, None) => MessageUnderstanding::nothing(),
         };
@@ -233,7 +234,9 @@ impl Conversations {
             match answer.as_deref() {
                 Some("affirm") => {
                     let heard = heard.into_string();
-                    understanding = self.understanding.understand(&heard, locale, today);
+                    understanding = self
+                        .understanding
+                        .understand(&heard, locale, channel, today);
                     return (understanding, Speech::Understood, Some(heard));
                 }
                 Some("deny") => return (understanding, Speech::Misheard, said),

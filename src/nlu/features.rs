@@ -61,6 +61,11 @@ const NS_CHAR: u8 = b'c';
 const NS_WORD: u8 = b'w';
 const NS_WORD_PAIR: u8 = b'p';
 const NS_KEYWORD: u8 = b'k';
+const NS_PINYIN: u8 = b'y';
+
+/// Pinyin syllable n-gram lengths: a syllable is a character's sound; two or three carry
+/// a word's sound whatever characters the recogniser wrote (`吞超` sounds like `吞钞`).
+const PINYIN_NGRAMS: std::ops::RangeInclusive<usize> = 1..=3;
 
 /// Character n-gram lengths: Chinese words are one to three characters long; English
 /// needs longer pieces of words.
@@ -72,6 +77,9 @@ pub struct Analyser {
     locale: Locale,
     segmenter: Segmenter,
     keywords: Option<(AhoCorasick, Vec<u64>)>,
+    /// Also features of how the message sounds (Chinese pinyin): for speech recognised
+    /// on the phone, where homophones stand in for the right characters.
+    spoken: bool,
 }
 
 impl Analyser {
@@ -104,7 +112,14 @@ impl Analyser {
             locale,
             segmenter: Segmenter::new(locale, dictionary),
             keywords,
+            spoken: false,
         }
+    }
+
+    /// The same analyser, adding sound features (for the phone channel).
+    pub fn spoken(mut self) -> Analyser {
+        self.spoken = self.locale == Locale::ZhCn;
+        self
     }
 
     pub fn locale(&self) -> Locale {
@@ -128,6 +143,11 @@ impl Analyser {
                     .collect();
                 char_ngrams(&compact, ZH_CHAR_NGRAMS, &mut features);
                 terms.extend(compact.windows(2).map(|w| w.iter().collect::<String>()));
+                if self.spoken {
+                    let sounds = syllables(&compact);
+                    syllable_ngrams(&sounds, &mut features);
+                    terms.extend(sounds.windows(2).map(|w| format!("{}_{}", w[0], w[1])));
+                }
             }
             Locale::En => {
                 for word in &words {
@@ -159,6 +179,29 @@ fn char_ngrams(chars: &[char], lengths: std::ops::RangeInclusive<usize>, out: &m
         for window in chars.windows(n) {
             let mut hash = FeatureHash::namespace(NS_CHAR);
             window.iter().for_each(|&c| hash.char(c));
+            out.push((hash.0, 1.0));
+        }
+    }
+}
+
+/// Each character's pinyin without tone (`吞钞` → `tun`, `chao`); other characters as
+/// they are.
+fn syllables(chars: &[char]) -> Vec<String> {
+    use pinyin::ToPinyin;
+    chars
+        .iter()
+        .map(|&c| {
+            c.to_pinyin()
+                .map_or_else(|| c.to_string(), |p| p.plain().to_string())
+        })
+        .collect()
+}
+
+fn syllable_ngrams(sounds: &[String], out: &mut Vec<Feature>) {
+    for n in PINYIN_NGRAMS {
+        for window in sounds.windows(n) {
+            let mut hash = FeatureHash::namespace(NS_PINYIN);
+            window.iter().for_each(|s| hash.str(s));
             out.push((hash.0, 1.0));
         }
     }

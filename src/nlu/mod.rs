@@ -24,7 +24,7 @@ use chrono::{FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Catalog, LocaleContent, RiskKind};
-use crate::domain::{Expectation, IntentId, Locale};
+use crate::domain::{Channel, Expectation, IntentId, Locale};
 
 pub use emotion::{Emotion, EmotionDetector};
 pub use entities::{Entity, EntityExtractor};
@@ -139,6 +139,8 @@ struct LocaleUnderstanding {
     clauses: clauses::ClauseSplitter,
     analyser: Analyser,
     model: IntentModel,
+    /// For the phone: the analyser and model that also hear how words sound (zh-CN).
+    spoken: Option<(Analyser, IntentModel)>,
     entities: EntityExtractor,
     emotion: EmotionDetector,
     risk: cues::CueMatcher<RiskKind>,
@@ -181,6 +183,16 @@ pub fn bank_today() -> NaiveDate {
     Utc::now().with_timezone(&offset).date_naive()
 }
 
+impl LocaleUnderstanding {
+    /// The analyser and model for a channel: speech on the phone is heard by sound too.
+    fn scorer(&self, channel: Channel) -> (&Analyser, &IntentModel) {
+        match (&self.spoken, channel) {
+            (Some((analyser, model)), Channel::Ivr) => (analyser, model),
+            _ => (&self.analyser, &self.model),
+        }
+    }
+}
+
 impl Understanding {
     /// Trains the models of every locale on the catalog's examples.
     pub fn train(catalog: &Catalog) -> Result<Understanding, TrainError> {
@@ -188,17 +200,24 @@ impl Understanding {
         for content in catalog.locales() {
             let lexicon = &content.lexicon;
             let analyser = analyser_for(content);
-            let model = IntentModel::train(
-                &analyser,
-                &training_examples(content),
-                content.out_of_scope.threshold,
-            )?;
+            let examples = training_examples(content);
+            let threshold = content.out_of_scope.threshold;
+            let model = IntentModel::train(&analyser, &examples, threshold)?;
+            let spoken = match content.locale {
+                Locale::ZhCn => {
+                    let analyser = analyser_for(content).spoken();
+                    let model = IntentModel::train(&analyser, &examples, threshold)?;
+                    Some((analyser, model))
+                }
+                Locale::En => None,
+            };
             locales.insert(
                 content.locale,
                 LocaleUnderstanding {
                     clauses: clauses::ClauseSplitter::new(&lexicon.clause_breaks),
                     analyser,
                     model,
+                    spoken,
                     entities: EntityExtractor::new(&lexicon.location_suffixes),
                     emotion: EmotionDetector::new(lexicon),
                     risk: cues::CueMatcher::new(lexicon.risk.iter().map(|(k, v)| (*k, v))),
@@ -216,11 +235,23 @@ impl Understanding {
         self.parse_on(text, locale, bank_today())
     }
 
+    /// Understands a message from a channel (the phone hears homophones by their sound).
+    pub fn parse_from(&self, text: &str, locale: Locale, channel: Channel) -> Parse {
+        self.parse_via(text, locale, channel, bank_today())
+    }
+
     /// Understands a message as a whole and, when it has several clauses, each clause's
     /// intent: the dialogue finds every demand of a message this way.
-    pub fn understand(&self, text: &str, locale: Locale, today: NaiveDate) -> MessageUnderstanding {
-        let whole = self.parse_on(text, locale, today);
+    pub fn understand(
+        &self,
+        text: &str,
+        locale: Locale,
+        channel: Channel,
+        today: NaiveDate,
+    ) -> MessageUnderstanding {
+        let whole = self.parse_via(text, locale, channel, today);
         let understanding = &self.locales[&locale];
+        let (analyser, model) = understanding.scorer(channel);
         let normalized = normalize(text);
         let spans = understanding.clauses.split(normalized.chars());
         let clauses = if spans.len() > 1 {
@@ -232,9 +263,7 @@ impl Understanding {
                         .skip(span.start)
                         .take(span.end - span.start)
                         .collect();
-                    let ranking = understanding
-                        .model
-                        .rank(&understanding.analyser.analyse(&clause));
+                    let ranking = model.rank(&analyser.analyse(&clause));
                     Clause {
                         start: span.start,
                         end: span.end,
@@ -253,9 +282,21 @@ impl Understanding {
 
     /// Understands a message, resolving relative dates against `today`.
     pub fn parse_on(&self, text: &str, locale: Locale, today: NaiveDate) -> Parse {
+        self.parse_via(text, locale, Channel::Web, today)
+    }
+
+    /// Understands a message from a channel, resolving relative dates against `today`.
+    pub fn parse_via(
+        &self,
+        text: &str,
+        locale: Locale,
+        channel: Channel,
+        today: NaiveDate,
+    ) -> Parse {
         let understanding = &self.locales[&locale];
-        let analysis = understanding.analyser.analyse(text);
-        let ranking = understanding.model.rank(&analysis);
+        let (analyser, model) = understanding.scorer(channel);
+        let analysis = analyser.analyse(text);
+        let ranking = model.rank(&analysis);
         let scored = |(id, p): (&IntentId, f32)| ScoredIntent {
             id: id.clone(),
             confidence: p,

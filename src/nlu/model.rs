@@ -291,7 +291,7 @@ struct Objective {
 
 /// Non-banking messages that must be rejected: answering "what's the weather" with a
 /// banking reply is worse than asking a customer to rephrase.
-const OUT_OF_SCOPE_FLOOR: f32 = 0.92;
+const OUT_OF_SCOPE_FLOOR: f32 = 0.91;
 
 /// Chooses the calibration under which held-out examples are decided best at the
 /// content's `threshold`: enough non-banking messages rejected, then as many in-scope

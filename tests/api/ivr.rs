@@ -145,3 +145,35 @@ async fn pressing_0_at_any_prompt_transfers_with_a_summary() {
     assert_eq!(summary["demands"][0]["intent"], "product_loss_risk");
     assert_eq!(summary["slots"]["amount"], "20000");
 }
+
+#[tokio::test]
+async fn homophone_garbled_speech_is_recognised_on_the_phone_channel() {
+    let app = spawn_app().await;
+    let csv =
+        std::fs::read_to_string(crate::helpers::repo_root().join("tests/data/ivr_homophones.csv"))
+            .unwrap();
+    let rows: Vec<(&str, &str)> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit_once(','))
+        .collect();
+    assert!(rows.len() >= 60, "{} utterances", rows.len());
+    let mut right = 0;
+    for (text, intent) in &rows {
+        let reply = app
+            .post_json(
+                "/v1/parse",
+                &json!({"text": text, "locale": "zh-CN", "channel": "ivr"}),
+            )
+            .await;
+        if reply.body["intent"]["id"] == *intent {
+            right += 1;
+        }
+    }
+    let accuracy = right as f64 / rows.len() as f64;
+    assert!(
+        accuracy >= 0.85,
+        "top-1 {accuracy:.3} on {} homophone utterances",
+        rows.len()
+    );
+}

@@ -1,7 +1,7 @@
 //! The bundled content does not get worse: cross-validated accuracy and out-of-scope
-//! rejection stay at or above what was measured when they were last raised. The issue's
-//! targets (zh-CN 95%, en 90%) are not reached yet (see README); these bars are the
-//! ratchet, raised whenever the content improves.
+//! rejection stay at or above their bars. en meets the foundation issue's target (90%);
+//! zh-CN's target (95%) is not reached yet (see README), so its bar is the ratchet at the
+//! last measured level, raised whenever the content improves.
 
 use frontline::content::Catalog;
 use frontline::domain::Locale;
@@ -26,11 +26,11 @@ fn check(locale: Locale, accuracy_bar: f64) {
 }
 
 #[test]
-fn chinese_content_cross_validates_at_92_percent_or_better() {
-    check(Locale::ZhCn, 0.92);
+fn chinese_content_cross_validates_at_94_percent_or_better() {
+    check(Locale::ZhCn, 0.94);
 }
 
 #[test]
-fn english_content_cross_validates_at_88_percent_or_better() {
-    check(Locale::En, 0.88);
+fn english_content_cross_validates_at_90_percent_or_better() {
+    check(Locale::En, 0.90);
 }
