@@ -42,6 +42,19 @@ pub struct ServeOptions {
     /// Log format [default: text]
     #[arg(long, env = "FRONTLINE_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Twilio auth token: checks `X-Twilio-Signature` on /v1/ivr/twilio. Without it, that
+    /// endpoint refuses every request.
+    #[arg(
+        long,
+        env = "FRONTLINE_TWILIO_AUTH_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub twilio_auth_token: Option<String>,
+    /// The public base URL Twilio calls (`https://ivr.example-bank.cn`), when a proxy in
+    /// front changes scheme or host [default: as the request arrived]
+    #[arg(long, env = "FRONTLINE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 impl ServeOptions {
@@ -52,6 +65,8 @@ impl ServeOptions {
             data_dir: self.data_dir.or(fallback.data_dir),
             content: self.content.or(fallback.content),
             log_format: self.log_format.or(fallback.log_format),
+            twilio_auth_token: self.twilio_auth_token.or(fallback.twilio_auth_token),
+            public_url: self.public_url.or(fallback.public_url),
         }
     }
 }
@@ -63,6 +78,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub content_dir: PathBuf,
     pub log_format: LogFormat,
+    /// Set: the Twilio-compatible webhook checks signatures with this token. Unset: it
+    /// refuses every request.
+    pub twilio_auth_token: Option<String>,
+    pub public_url: Option<String>,
 }
 
 /// Why settings could not be resolved.
@@ -101,6 +120,10 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             content_dir: merged.content.unwrap_or_else(|| PathBuf::from(".")),
             log_format: merged.log_format.unwrap_or_default(),
+            twilio_auth_token: merged.twilio_auth_token.filter(|t| !t.is_empty()),
+            public_url: merged
+                .public_url
+                .map(|u| u.trim_end_matches('/').to_string()),
         })
     }
 }

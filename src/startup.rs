@@ -77,6 +77,8 @@ impl Application {
             catalog: services.catalog,
             understanding: services.understanding,
             conversations: Arc::new(conversations),
+            twilio_auth_token: settings.twilio_auth_token.clone(),
+            public_url: settings.public_url.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()

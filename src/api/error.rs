@@ -26,6 +26,8 @@ pub enum ApiError {
     #[error("content type must be application/json")]
     UnsupportedMediaType,
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -44,6 +46,7 @@ impl ApiError {
             ApiError::InvalidConversationId(_) => {
                 (StatusCode::BAD_REQUEST, "invalid_conversation_id")
             }
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")

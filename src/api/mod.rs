@@ -5,6 +5,7 @@ mod conversations;
 mod error;
 mod health;
 mod parse;
+mod twilio;
 
 use std::sync::Arc;
 
@@ -15,12 +16,17 @@ use crate::conversations::Conversations;
 use crate::nlu::Understanding;
 
 pub use error::{ApiError, MAX_BODY_BYTES};
+pub use twilio::twilio_signature;
 
 /// What every handler can reach.
 pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub understanding: Arc<Understanding>,
     pub conversations: Arc<Conversations>,
+    /// Set: the Twilio webhook checks signatures with it; unset: the webhook is closed.
+    pub twilio_auth_token: Option<String>,
+    /// The public base URL that webhooks are signed for, when a proxy rewrites it.
+    pub public_url: Option<String>,
 }
 
 /// JSON bodies: limited in size, `application/json` required, errors in our shape.
@@ -59,6 +65,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/v1/conversations/{id}")
                 .route(web::get().to(conversations::get_conversation))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/v1/ivr/twilio")
+                .route(web::post().to(twilio::webhook))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

@@ -4,7 +4,7 @@
 
 mod data;
 mod situation;
-mod ssml;
+pub mod ssml;
 
 use std::collections::HashMap;
 

@@ -37,11 +37,18 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server on a data dir the caller keeps: a second server on the same dir is a restart.
 pub async fn spawn_app_in(data_dir: &Path) -> TestApp {
+    spawn_app_with(data_dir, None).await
+}
+
+/// A server whose Twilio webhook checks signatures with `twilio_auth_token`.
+pub async fn spawn_app_with(data_dir: &Path, twilio_auth_token: Option<&str>) -> TestApp {
     let settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.to_path_buf(),
         content_dir: repo_root(),
         log_format: LogFormat::Text,
+        twilio_auth_token: twilio_auth_token.map(str::to_string),
+        public_url: None,
     };
     let services = tokio::task::spawn_blocking(bundled_services).await.unwrap();
     let application = Application::build(&settings, services)

@@ -8,4 +8,5 @@ mod helpers;
 mod ivr;
 mod parse;
 mod templates;
+mod twilio;
 mod understanding;
