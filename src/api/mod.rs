@@ -6,6 +6,7 @@ mod error;
 mod health;
 mod parse;
 mod twilio;
+mod vxml;
 
 use std::sync::Arc;
 
@@ -65,6 +66,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/v1/conversations/{id}")
                 .route(web::get().to(conversations::get_conversation))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/v1/ivr/vxml")
+                .route(web::post().to(vxml::webhook))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

@@ -20,8 +20,11 @@ pub struct IvrSettings {
     pub menu: String,
     /// Below this speech-recognition confidence, the bot repeats what it heard and asks.
     pub asr_confidence_threshold: f32,
-    /// The contact-centre queue a handed-off call goes to.
+    /// The contact-centre queue a handed-off call goes to (Twilio `<Enqueue>`, JSON
+    /// `transfer` actions).
     pub transfer_queue: String,
+    /// Where a VoiceXML `<transfer>` sends a handed-off call (a SIP or tel URI).
+    pub transfer_destination: String,
 }
 
 impl Default for IvrSettings {
@@ -31,6 +34,7 @@ impl Default for IvrSettings {
             menu: String::new(),
             asr_confidence_threshold: 0.5,
             transfer_queue: "agents".into(),
+            transfer_destination: "sip:agents@localhost".into(),
         }
     }
 }
@@ -42,6 +46,7 @@ struct IvrFile {
     menu: String,
     asr_confidence_threshold: Spanned<f32>,
     transfer_queue: String,
+    transfer_destination: String,
 }
 
 impl IvrSettings {
@@ -93,6 +98,7 @@ impl IvrSettings {
             menu: file.menu,
             asr_confidence_threshold: threshold,
             transfer_queue: file.transfer_queue,
+            transfer_destination: file.transfer_destination,
         })
     }
 }

@@ -10,3 +10,4 @@ mod parse;
 mod templates;
 mod twilio;
 mod understanding;
+mod vxml;
