@@ -19,6 +19,8 @@ use frontline::nlu::Understanding;
 const ZH_MESSAGE: &str = "昨天下午三点在人民路支行的ATM取两千块,钱没出来卡里却扣了,气死我了!";
 const EN_MESSAGE: &str = "The ATM at the Renmin Road branch kept my 500 dollars yesterday at 3pm!";
 const SCALED_INTENTS: usize = 1_000;
+/// The scaled case's size when the test suite only checks that the benchmark runs.
+const SMOKE_INTENTS: usize = 40;
 /// Examples per synthetic intent: enough to train on, few enough to train in a minute.
 const SYNTHETIC_EXAMPLES: usize = 20;
 
@@ -116,13 +118,25 @@ fn bundled(c: &mut Criterion) {
     });
 }
 
+/// Whether this is a measuring run (`cargo bench`) rather than `cargo test --all-targets`
+/// checking that the benchmarks work: cargo passes `--bench` only to the former.
+fn measuring() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
 fn scaled(c: &mut Criterion) {
-    let dir = scaled_content(SCALED_INTENTS);
+    // Training on 1,000 intents takes minutes: only when measuring, not in the test suite.
+    let intents = if measuring() {
+        SCALED_INTENTS
+    } else {
+        SMOKE_INTENTS
+    };
+    let dir = scaled_content(intents);
     let understanding = train(dir.path());
-    c.bench_function("parse/zh-CN/1000-intents", |b| {
+    c.bench_function(&format!("parse/zh-CN/{intents}-intents"), |b| {
         b.iter(|| understanding.parse(black_box(ZH_MESSAGE), Locale::ZhCn))
     });
-    c.bench_function("parse/en/1000-intents", |b| {
+    c.bench_function(&format!("parse/en/{intents}-intents"), |b| {
         b.iter(|| understanding.parse(black_box(EN_MESSAGE), Locale::En))
     });
 }
