@@ -23,12 +23,46 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Long numbers (hotlines, card tails) are read digit by digit: "四零零", not "四百".
+const DIGITS_FROM: usize = 5;
+
+/// Escapes `text`, wrapping each run of digits and dashes with at least [`DIGITS_FROM`]
+/// digits in `<say-as interpret-as="digits">`. Amounts (`2000`) stay numbers.
+fn with_digits_spoken(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let chars: Vec<char> = text.chars().collect();
+    let mut at = 0;
+    while at < chars.len() {
+        if chars[at].is_ascii_digit() {
+            let end = (at..chars.len())
+                .find(|&i| {
+                    !(chars[i].is_ascii_digit()
+                        || (chars[i] == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+                })
+                .unwrap_or(chars.len());
+            let run: String = chars[at..end].iter().collect();
+            if run.chars().filter(char::is_ascii_digit).count() >= DIGITS_FROM {
+                out.push_str("<say-as interpret-as=\"digits\">");
+                out.push_str(&run);
+                out.push_str("</say-as>");
+            } else {
+                out.push_str(&run);
+            }
+            at = end;
+        } else {
+            out.push_str(&escape(&chars[at].to_string()));
+            at += 1;
+        }
+    }
+    out
+}
+
 /// An SSML document speaking `paragraphs` in `lang`.
 pub fn speak(paragraphs: &[String], lang: &str, slow: bool) -> String {
     let mut body = String::new();
     for paragraph in paragraphs.iter().filter(|p| !p.trim().is_empty()) {
         body.push_str("<p>");
-        body.push_str(&escape(paragraph.trim()));
+        body.push_str(&with_digits_spoken(paragraph.trim()));
         body.push_str("</p><break time=\"");
         body.push_str(PARAGRAPH_BREAK);
         body.push_str("\"/>");
@@ -42,6 +76,14 @@ pub fn speak(paragraphs: &[String], lang: &str, slow: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hotline_numbers_are_read_digit_by_digit_and_amounts_as_numbers() {
+        assert_eq!(
+            with_digits_spoken("请拨打 400-000-9555,金额 2000 元"),
+            "请拨打 <say-as interpret-as=\"digits\">400-000-9555</say-as>,金额 2000 元"
+        );
+    }
 
     #[test]
     fn text_is_escaped_inside_paragraphs() {
