@@ -6,6 +6,7 @@ mod error;
 mod health;
 mod parse;
 mod twilio;
+mod voice_form;
 mod vxml;
 
 use std::sync::Arc;

@@ -8,10 +8,9 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
+use super::voice_form::{VoiceForm, locale_of, phone_turn};
 use super::{ApiError, AppState};
-use crate::conversations::{IvrEvent, TurnRequest};
 use crate::dialogue::ConversationState;
-use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use crate::reply::ssml::escape;
 
 /// The signature of a request, as Twilio computes it: HMAC-SHA1 with the auth token over
@@ -34,14 +33,6 @@ pub fn twilio_signature(url: &str, params: &[(String, String)], auth_token: &str
 fn signature_matches(expected: &str, received: &str) -> bool {
     let (a, b) = (expected.as_bytes(), received.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
 }
 
 /// The URL Twilio signed: the configured public base URL with the request's path, or the
@@ -67,8 +58,7 @@ pub async fn webhook(
             "the Twilio webhook is disabled: no auth token is configured".into(),
         ));
     };
-    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| ApiError::InvalidField(format!("form body: {e}")))?;
+    let form = VoiceForm::parse(&body)?;
     let received = request
         .headers()
         .get("X-Twilio-Signature")
@@ -76,7 +66,7 @@ pub async fn webhook(
         .unwrap_or_default();
     let expected = twilio_signature(
         &signed_url(&request, state.public_url.as_deref()),
-        &params,
+        form.params(),
         token,
     );
     if !signature_matches(&expected, received) {
@@ -84,39 +74,15 @@ pub async fn webhook(
             "bad or missing X-Twilio-Signature".into(),
         ));
     }
-    let call = param(&params, "CallSid")
-        .ok_or_else(|| ApiError::InvalidField("CallSid is required".into()))?;
-    let id = ConversationId::parse(&format!("twilio-{call}"))
-        .map_err(|e| ApiError::InvalidConversationId(e.to_string()))?;
-    let locale: Locale = web::Query::<Vec<(String, String)>>::from_query(request.query_string())
-        .ok()
-        .and_then(|q| {
-            q.iter()
-                .find(|(k, _)| k == "locale")
-                .and_then(|(_, v)| v.parse().ok())
-        })
-        .unwrap_or_default();
-    let text = param(&params, "SpeechResult")
-        .map(|t| MessageText::parse(t.to_string()))
-        .transpose()
-        .map_err(|e| ApiError::InvalidField(format!("SpeechResult: {e}")))?;
-    let dtmf = param(&params, "Digits").map(str::to_string);
-    let event = (text.is_none() && dtmf.is_none()).then_some(IvrEvent::NoInput);
-    let outcome = state
-        .conversations
-        .take_turn(
-            id,
-            TurnRequest {
-                text,
-                asr_confidence: param(&params, "Confidence").and_then(|c| c.parse().ok()),
-                dtmf,
-                event,
-                channel: Channel::Ivr,
-                locale,
-                customer: Customer::default(),
-            },
-        )
-        .await?;
+    let id = form.conversation_id("CallSid", "twilio")?;
+    let turn = phone_turn(
+        form.speech("SpeechResult")?,
+        form.get("Digits").map(str::to_string),
+        None,
+        form.get("Confidence").and_then(|c| c.parse().ok()),
+        locale_of(&request),
+    );
+    let outcome = state.conversations.take_turn(id, turn).await?;
     let conversation = &outcome.conversation;
     let lang = conversation.locale.as_str();
     let say = format!(

@@ -7,22 +7,14 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::voice_form::{VoiceForm, locale_of, phone_turn};
 use super::{ApiError, AppState};
-use crate::conversations::{IvrEvent, TurnRequest};
+use crate::conversations::IvrEvent;
 use crate::dialogue::ConversationState;
-use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use crate::reply::ssml::escape;
 
 /// Where the documents submit to.
 const PATH: &str = "/v1/ivr/vxml";
-
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
-}
 
 /// The reply as a prompt: its paragraphs with a pause between them.
 fn prompt(text: &str, barge_in: bool) -> String {
@@ -42,21 +34,9 @@ pub async fn webhook(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| ApiError::InvalidField(format!("form body: {e}")))?;
-    let call = param(&params, "call_id")
-        .ok_or_else(|| ApiError::InvalidField("call_id is required".into()))?;
-    let id = ConversationId::parse(&format!("vxml-{call}"))
-        .map_err(|e| ApiError::InvalidConversationId(e.to_string()))?;
-    let locale: Locale = web::Query::<Vec<(String, String)>>::from_query(request.query_string())
-        .ok()
-        .and_then(|q| {
-            q.iter()
-                .find(|(k, _)| k == "locale")
-                .and_then(|(_, v)| v.parse().ok())
-        })
-        .unwrap_or_default();
-    let event = match param(&params, "event") {
+    let form = VoiceForm::parse(&body)?;
+    let id = form.conversation_id("call_id", "vxml")?;
+    let event = match form.get("event") {
         Some("no_input") => Some(IvrEvent::NoInput),
         Some("no_match") => Some(IvrEvent::NoMatch),
         Some(other) => {
@@ -66,36 +46,20 @@ pub async fn webhook(
         }
         None => None,
     };
-    let utterance = param(&params, "utterance");
-    let keyed = param(&params, "utterance$.inputmode") == Some("dtmf");
-    let (text, dtmf) = match (utterance, keyed) {
-        (Some(keys), true) => (None, Some(keys.to_string())),
-        (Some(said), false) => (
-            Some(
-                MessageText::parse(said.to_string())
-                    .map_err(|e| ApiError::InvalidField(format!("utterance: {e}")))?,
-            ),
-            None,
-        ),
-        (None, _) => (None, None),
+    let (text, dtmf) = if form.get("utterance$.inputmode") == Some("dtmf") {
+        (None, form.get("utterance").map(str::to_string))
+    } else {
+        (form.speech("utterance")?, None)
     };
-    let event = event.or_else(|| (text.is_none() && dtmf.is_none()).then_some(IvrEvent::NoInput));
-    let outcome = state
-        .conversations
-        .take_turn(
-            id,
-            TurnRequest {
-                text,
-                asr_confidence: param(&params, "utterance$.confidence")
-                    .and_then(|c| c.parse().ok()),
-                dtmf,
-                event,
-                channel: Channel::Ivr,
-                locale,
-                customer: Customer::default(),
-            },
-        )
-        .await?;
+    let turn = phone_turn(
+        text,
+        dtmf,
+        event,
+        form.get("utterance$.confidence")
+            .and_then(|c| c.parse().ok()),
+        locale_of(&request),
+    );
+    let outcome = state.conversations.take_turn(id, turn).await?;
     let conversation = &outcome.conversation;
     let lang = conversation.locale.as_str();
     let barge_in = outcome.reply.barge_in.unwrap_or(true);
@@ -103,7 +67,7 @@ pub async fn webhook(
     let here = escape(&format!("{PATH}?locale={lang}"));
     let call_var = format!(
         "<var name=\"call_id\" expr=\"'{}'\"/>",
-        escape(call).replace('\'', "")
+        escape(form.get("call_id").unwrap_or_default()).replace('\'', "")
     );
     let form = if let Some((handoff, _)) = &outcome.handoff {
         let destination = &state

@@ -642,7 +642,6 @@ impl<'c> Turn<'_, 'c> {
 
     /// Decides about a handoff and returns the plan.
     fn finish(mut self) -> TurnPlan {
-        let message = &self.input.understanding;
         let text = self
             .input
             .text
@@ -669,7 +668,6 @@ impl<'c> Turn<'_, 'c> {
             cued,
             unresolved: self.unresolved,
         };
-        let _ = message;
         if let Some(decision) = self
             .forced
             .or_else(|| escalation::decide(self.conversation, &signals))
