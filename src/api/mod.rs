@@ -3,6 +3,7 @@
 
 mod conversations;
 mod error;
+mod handoffs;
 mod health;
 mod parse;
 mod twilio;
@@ -67,6 +68,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/v1/conversations/{id}")
                 .route(web::get().to(conversations::get_conversation))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/v1/handoffs")
+                .route(web::get().to(handoffs::list))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/v1/handoffs/{id}/ack")
+                .route(web::post().to(handoffs::ack))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

@@ -25,6 +25,44 @@ pub struct IvrSettings {
     pub transfer_queue: String,
     /// Where a VoiceXML `<transfer>` sends a handed-off call (a SIP or tel URI).
     pub transfer_destination: String,
+    /// How long one prompt may be; `None` means the locale's default.
+    pub prompt_limit: Option<PromptLimit>,
+}
+
+/// The longest prompt a caller should have to listen to, in the unit the language counts
+/// in: Chinese characters or English words. Punctuation is not spoken and not counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum PromptLimit {
+    Characters(usize),
+    Words(usize),
+}
+
+impl PromptLimit {
+    /// The default: 60 Chinese characters, 30 English words.
+    pub fn default_for(locale: crate::domain::Locale) -> PromptLimit {
+        match locale {
+            crate::domain::Locale::ZhCn => PromptLimit::Characters(60),
+            crate::domain::Locale::En => PromptLimit::Words(30),
+        }
+    }
+
+    /// The length of `text` in this limit's unit.
+    pub fn measure(self, text: &str) -> usize {
+        match self {
+            PromptLimit::Characters(_) => text.chars().filter(|c| c.is_alphanumeric()).count(),
+            PromptLimit::Words(_) => text
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count(),
+        }
+    }
+
+    pub fn max(self) -> usize {
+        match self {
+            PromptLimit::Characters(n) | PromptLimit::Words(n) => n,
+        }
+    }
 }
 
 impl Default for IvrSettings {
@@ -35,6 +73,7 @@ impl Default for IvrSettings {
             asr_confidence_threshold: 0.5,
             transfer_queue: "agents".into(),
             transfer_destination: "sip:agents@localhost".into(),
+            prompt_limit: None,
         }
     }
 }
@@ -47,6 +86,8 @@ struct IvrFile {
     asr_confidence_threshold: Spanned<f32>,
     transfer_queue: String,
     transfer_destination: String,
+    #[serde(default)]
+    prompt_limit: Option<PromptLimit>,
 }
 
 impl IvrSettings {
@@ -99,6 +140,7 @@ impl IvrSettings {
             asr_confidence_threshold: threshold,
             transfer_queue: file.transfer_queue,
             transfer_destination: file.transfer_destination,
+            prompt_limit: file.prompt_limit,
         })
     }
 }

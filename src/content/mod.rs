@@ -20,7 +20,7 @@ pub use error::{ContentError, ContentErrors};
 pub use intent::{
     Commitment, Example, HandoffPolicy, HandoffWhen, Intent, IntentKind, Slot, Urgency,
 };
-pub use ivr::IvrSettings;
+pub use ivr::{IvrSettings, PromptLimit};
 pub use knowledge::Article;
 pub use lexicon::{Lexicon, RiskKind};
 pub use out_of_scope::OutOfScope;

@@ -31,6 +31,14 @@ pub fn spoken_date(date: NaiveDate, locale: Locale) -> String {
     }
 }
 
+/// The order of a [`spoken_date`]'s fields, for SSML `say-as` (`md`: month first).
+pub fn date_format(locale: Locale) -> &'static str {
+    match locale {
+        Locale::ZhCn => "md",
+        Locale::En => "dm",
+    }
+}
+
 fn facts_of(content: &LocaleContent, ids: impl Iterator<Item = KnowledgeId>) -> Value {
     let mut facts = Map::new();
     for id in ids {

@@ -3,6 +3,7 @@
 //! repeat itself, and speaks it as SSML on the IVR channel. No reply text lives in Rust.
 
 mod data;
+mod prompts;
 mod situation;
 pub mod ssml;
 
@@ -18,6 +19,7 @@ use crate::dialogue::{Conversation, Step, TurnPlan};
 use crate::domain::{Channel, HandoffReason, IntentId, Locale};
 
 pub use data::spoken_date;
+pub use prompts::LongPrompt;
 pub use situation::{STRONG_FEELING, Situation};
 
 /// The segment whose replies are read slower on the phone.
@@ -228,7 +230,15 @@ impl Composition<'_> {
                 .segment
                 .as_ref()
                 .is_some_and(|s| s.as_str() == ELDERLY);
-            ssml::speak(&paragraphs, self.content.locale.as_str(), slow)
+            let locale = self.content.locale;
+            let dates: Vec<ssml::SpokenDate> = commitments
+                .iter()
+                .map(|c| ssml::SpokenDate {
+                    text: spoken_date(c.by, locale),
+                    format: data::date_format(locale),
+                })
+                .collect();
+            ssml::speak(&paragraphs, locale.as_str(), slow, &dates)
         });
         if self.conversation.channel == Channel::Ivr {
             quick_replies.clear();

@@ -57,12 +57,43 @@ fn with_digits_spoken(text: &str) -> String {
     out
 }
 
-/// An SSML document speaking `paragraphs` in `lang`.
-pub fn speak(paragraphs: &[String], lang: &str, slow: bool) -> String {
+/// A date the reply promises, as written in its text (`12月1日`, `1 December`), and the
+/// order of its fields for the TTS engine (`md`, `dm`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpokenDate {
+    pub text: String,
+    pub format: &'static str,
+}
+
+/// Wraps each occurrence of `dates` in `<say-as interpret-as="date">`, so that "12月1日"
+/// is read as a date and not as two numbers; the rest goes through [`with_digits_spoken`].
+fn with_dates_spoken(text: &str, dates: &[SpokenDate]) -> String {
+    let first = dates
+        .iter()
+        .filter(|d| !d.text.is_empty())
+        .filter_map(|d| text.find(&d.text).map(|at| (at, d)))
+        .min_by_key(|(at, _)| *at);
+    match first {
+        None => with_digits_spoken(text),
+        Some((at, date)) => {
+            let end = at + date.text.len();
+            format!(
+                "{}<say-as interpret-as=\"date\" format=\"{}\">{}</say-as>{}",
+                with_digits_spoken(&text[..at]),
+                date.format,
+                escape(&date.text),
+                with_dates_spoken(&text[end..], dates)
+            )
+        }
+    }
+}
+
+/// An SSML document speaking `paragraphs` in `lang`; `dates` are read as dates.
+pub fn speak(paragraphs: &[String], lang: &str, slow: bool, dates: &[SpokenDate]) -> String {
     let mut body = String::new();
     for paragraph in paragraphs.iter().filter(|p| !p.trim().is_empty()) {
         body.push_str("<p>");
-        body.push_str(&with_digits_spoken(paragraph.trim()));
+        body.push_str(&with_dates_spoken(paragraph.trim(), dates));
         body.push_str("</p><break time=\"");
         body.push_str(PARAGRAPH_BREAK);
         body.push_str("\"/>");
@@ -86,8 +117,20 @@ mod tests {
     }
 
     #[test]
+    fn promised_dates_are_read_as_dates() {
+        let date = SpokenDate {
+            text: "12月1日".into(),
+            format: "md",
+        };
+        assert_eq!(
+            with_dates_spoken("请在 12月1日 前拨打 95555", &[date]),
+            "请在 <say-as interpret-as=\"date\" format=\"md\">12月1日</say-as> 前拨打 <say-as interpret-as=\"digits\">95555</say-as>"
+        );
+    }
+
+    #[test]
     fn text_is_escaped_inside_paragraphs() {
-        let ssml = speak(&["a < b & c".to_string()], "en", false);
+        let ssml = speak(&["a < b & c".to_string()], "en", false, &[]);
         assert_eq!(
             ssml,
             "<speak version=\"1.0\" xmlns=\"http://www.w3.org/2001/10/synthesis\" xml:lang=\"en\"><p>a &lt; b &amp; c</p><break time=\"400ms\"/></speak>"

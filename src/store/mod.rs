@@ -4,6 +4,7 @@
 //! texts are [`MaskedText`], which only the masking step can produce.
 
 mod error;
+mod handoffs;
 mod sqlite;
 
 use std::future::Future;
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use error::StoreError;
+pub use handoffs::{Acknowledgement, HandoffQuery, HandoffRecord, HandoffStatusFilter};
 pub use sqlite::SqliteStore;
 
 use crate::dialogue::Conversation;
@@ -79,6 +81,19 @@ pub trait Store: Send + Sync {
         &self,
         id: &ConversationId,
     ) -> impl Future<Output = Result<Option<StoredHandoff>, StoreError>> + Send;
+    /// Handoffs for agent desks, newest first; one page more than asked tells whether
+    /// there is a next page.
+    fn handoffs(
+        &self,
+        query: &HandoffQuery,
+    ) -> impl Future<Output = Result<Vec<HandoffRecord>, StoreError>> + Send;
+    /// Acknowledges a handoff for `by`. Idempotent: acknowledging again changes nothing and
+    /// the first agent stays recorded. `None` if there is no such handoff.
+    fn acknowledge(
+        &self,
+        id: &HandoffId,
+        by: &str,
+    ) -> impl Future<Output = Result<Option<HandoffRecord>, StoreError>> + Send;
     /// Saves a turn atomically.
     fn save_turn(
         &self,

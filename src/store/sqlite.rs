@@ -11,18 +11,26 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{Role, Store, StoreError, StoredHandoff, TranscriptLine, TurnWrite};
+use super::{
+    Acknowledgement, HandoffQuery, HandoffRecord, HandoffStatusFilter, Role, Store, StoreError,
+    StoredHandoff, TranscriptLine, TurnWrite,
+};
 use crate::dialogue::Conversation;
-use crate::domain::{ConversationId, HandoffId};
+use crate::domain::{ConversationId, HandoffId, Priority};
 use crate::privacy::MaskedText;
 
 /// The database file inside the data dir.
 pub const DATABASE_FILE: &str = "frontline.sqlite3";
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how far a file is.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../migrations/sqlite/0001_conversations.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_conversations.sql"),
+    include_str!("../../migrations/sqlite/0002_handoff_acks.sql"),
+];
+
+/// The columns [`record_of`] reads.
+const HANDOFF_COLUMNS: &str =
+    "id, conversation_id, reason, priority, summary, created_at, acked_by, acked_at";
 
 /// Connections: SQLite serialises writers anyway; a few readers keep GETs fast.
 const MAX_CONNECTIONS: u32 = 4;
@@ -118,24 +126,56 @@ impl Store for SqliteStore {
     }
 
     async fn handoff_of(&self, id: &ConversationId) -> Result<Option<StoredHandoff>, StoreError> {
-        let row = sqlx::query("SELECT id, reason, priority, summary, created_at FROM handoffs WHERE conversation_id = ?")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let handoff_id: String = row.try_get("id")?;
-        let reason: String = row.try_get("reason")?;
-        let priority: String = row.try_get("priority")?;
-        let summary: String = row.try_get("summary")?;
-        Ok(Some(StoredHandoff {
-            id: HandoffId::parse(&handoff_id)
-                .ok_or_else(|| StoreError::Corrupt(format!("handoff id {handoff_id}")))?,
-            conversation_id: id.clone(),
-            reason: from_json(&format!("\"{reason}\""), "handoff reason")?,
-            priority: from_json(&format!("\"{priority}\""), "handoff priority")?,
-            summary: from_json(&summary, "handoff summary")?,
-            created_at: row.try_get("created_at")?,
-        }))
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {HANDOFF_COLUMNS} FROM handoffs WHERE conversation_id = ?"
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| record_of(&r)).transpose()?.map(|r| r.handoff))
+    }
+
+    async fn handoffs(&self, query: &HandoffQuery) -> Result<Vec<HandoffRecord>, StoreError> {
+        let status = match query.status {
+            HandoffStatusFilter::Pending => "AND acked_at IS NULL",
+            HandoffStatusFilter::Acked => "AND acked_at IS NOT NULL",
+            HandoffStatusFilter::All => "",
+        };
+        let priority = query.priority.map(Priority::as_str);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {HANDOFF_COLUMNS} FROM handoffs WHERE (? IS NULL OR priority = ?) {status} \
+             ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        )))
+        .bind(priority)
+        .bind(priority)
+        .bind(i64::from(query.per_page) + 1)
+        .bind(i64::from(query.page.saturating_sub(1)) * i64::from(query.per_page))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_of).collect()
+    }
+
+    async fn acknowledge(
+        &self,
+        id: &HandoffId,
+        by: &str,
+    ) -> Result<Option<HandoffRecord>, StoreError> {
+        sqlx::query(
+            "UPDATE handoffs SET acked_by = ?, acked_at = ?, status = 'acknowledged' \
+             WHERE id = ? AND acked_at IS NULL",
+        )
+        .bind(by)
+        .bind(Utc::now())
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {HANDOFF_COLUMNS} FROM handoffs WHERE id = ?"
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| record_of(&r)).transpose()
     }
 
     async fn save_turn(&self, write: TurnWrite<'_>) -> Result<(), StoreError> {
@@ -191,4 +231,30 @@ impl Store for SqliteStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// A handoff row read with [`HANDOFF_COLUMNS`].
+fn record_of(row: &sqlx::sqlite::SqliteRow) -> Result<HandoffRecord, StoreError> {
+    let handoff_id: String = row.try_get("id")?;
+    let conversation_id: String = row.try_get("conversation_id")?;
+    let reason: String = row.try_get("reason")?;
+    let priority: String = row.try_get("priority")?;
+    let summary: String = row.try_get("summary")?;
+    let acked_by: Option<String> = row.try_get("acked_by")?;
+    let acked_at: Option<DateTime<Utc>> = row.try_get("acked_at")?;
+    Ok(HandoffRecord {
+        handoff: StoredHandoff {
+            id: HandoffId::parse(&handoff_id)
+                .ok_or_else(|| StoreError::Corrupt(format!("handoff id {handoff_id}")))?,
+            conversation_id: ConversationId::parse(&conversation_id)
+                .map_err(|_| StoreError::Corrupt(format!("conversation id {conversation_id}")))?,
+            reason: from_json(&format!("\"{reason}\""), "handoff reason")?,
+            priority: from_json(&format!("\"{priority}\""), "handoff priority")?,
+            summary: from_json(&summary, "handoff summary")?,
+            created_at: row.try_get("created_at")?,
+        },
+        acked: acked_by
+            .zip(acked_at)
+            .map(|(by, at)| Acknowledgement { by, at }),
+    })
 }

@@ -82,6 +82,12 @@ async fn a_whole_call_about_swallowed_cash_with_unsure_speech_and_keypad_answers
     assert_eq!(corrected["slots"]["amount"], "3000", "{corrected}");
     let committed = call(&app, id, json!({"dtmf": "1"})).await;
     assert!(text(&committed).contains("3 个工作日"), "{committed}");
+    let spoken = committed["reply"]["ssml"].as_str().unwrap();
+    assert!(
+        spoken.contains("<say-as interpret-as=\"date\" format=\"md\">"),
+        "the deadline is read as a date: {spoken}"
+    );
+    crate::vxml::assert_valid(spoken, "synthesis.xsd");
     assert_eq!(
         committed["reply"]["barge_in"], false,
         "a promise is heard to the end"

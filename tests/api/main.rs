@@ -3,9 +3,11 @@
 
 mod cli;
 mod conversations;
+mod handoffs;
 mod health;
 mod helpers;
 mod ivr;
+mod ivr_prompts;
 mod parse;
 mod templates;
 mod twilio;

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::helpers::{TestApp, repo_root, spawn_app};
 
 /// Validates an XML document with xmllint against a schema of tests/schemas/w3c.
-fn assert_valid(document: &str, schema: &str) {
+pub fn assert_valid(document: &str, schema: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("document.xml");
     std::fs::write(&file, document).unwrap();

@@ -1,0 +1,42 @@
+//! The agent desks' view of handoffs: listed newest first, filtered by status and
+//! priority, acknowledged once by the agent who takes the customer.
+
+use chrono::{DateTime, Utc};
+
+use super::StoredHandoff;
+use crate::domain::Priority;
+
+/// Which handoffs a desk asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HandoffStatusFilter {
+    /// Waiting for a human.
+    #[default]
+    Pending,
+    /// Taken by an agent.
+    Acked,
+    All,
+}
+
+/// A page of the handoff list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandoffQuery {
+    pub status: HandoffStatusFilter,
+    pub priority: Option<Priority>,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Who took a handoff, and when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Acknowledgement {
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A handoff with its acknowledgement, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandoffRecord {
+    pub handoff: StoredHandoff,
+    pub acked: Option<Acknowledgement>,
+}
