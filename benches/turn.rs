@@ -37,8 +37,12 @@ fn turns(c: &mut Criterion) {
     let store = runtime
         .block_on(SqliteStore::open(data_dir.path()))
         .unwrap();
-    let conversations =
-        Conversations::new(services.catalog, services.understanding, Arc::new(store));
+    let conversations = Conversations::new(
+        services.catalog,
+        services.understanding,
+        Arc::new(store),
+        frontline::handoff::Outbox::default(),
+    );
     let mut next = 0u64;
     c.bench_function("turn/zh-CN/new-conversation", |b| {
         b.iter(|| {

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::handoff::{
+    DeliveryConfig, DeliveryPolicy, Webhook, WebhookConfig, WebhookError, check_webhooks,
+};
+
 /// The default listen address: loopback, so a fresh install is never exposed by accident.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// The default folder for state (the database).
@@ -55,6 +59,13 @@ pub struct ServeOptions {
     /// front changes scheme or host [default: as the request arrived]
     #[arg(long, env = "FRONTLINE_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Handoff webhooks: `[[webhooks]]` tables of the config file only.
+    #[arg(skip)]
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+    /// How handoff deliveries are retried: the `[delivery]` table of the config file only.
+    #[arg(skip)]
+    pub delivery: Option<DeliveryConfig>,
 }
 
 impl ServeOptions {
@@ -67,6 +78,12 @@ impl ServeOptions {
             log_format: self.log_format.or(fallback.log_format),
             twilio_auth_token: self.twilio_auth_token.or(fallback.twilio_auth_token),
             public_url: self.public_url.or(fallback.public_url),
+            webhooks: if self.webhooks.is_empty() {
+                fallback.webhooks
+            } else {
+                self.webhooks
+            },
+            delivery: self.delivery.or(fallback.delivery),
         }
     }
 }
@@ -82,6 +99,9 @@ pub struct Settings {
     /// refuses every request.
     pub twilio_auth_token: Option<String>,
     pub public_url: Option<String>,
+    /// Where handoffs are pushed; empty: desks only pull them.
+    pub webhooks: Vec<Webhook>,
+    pub delivery: DeliveryPolicy,
 }
 
 /// Why settings could not be resolved.
@@ -94,6 +114,8 @@ pub enum SettingsError {
     },
     #[error("config file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error("config file: {0}")]
+    Webhooks(#[from] WebhookError),
 }
 
 impl Settings {
@@ -111,6 +133,8 @@ impl Settings {
             None => None,
         };
         let merged = options.or(file.unwrap_or_default());
+        let delivery = merged.delivery.unwrap_or_default();
+        let webhooks = check_webhooks(&merged.webhooks, &delivery, |v| std::env::var(v).ok())?;
         Ok(Settings {
             addr: merged
                 .addr
@@ -124,6 +148,8 @@ impl Settings {
             public_url: merged
                 .public_url
                 .map(|u| u.trim_end_matches('/').to_string()),
+            webhooks,
+            delivery: delivery.check()?,
         })
     }
 }
@@ -194,5 +220,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("unknown field `adress`"), "{error}");
+    }
+
+    #[test]
+    fn webhooks_and_the_delivery_policy_come_from_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frontline.toml");
+        std::fs::write(
+            &path,
+            r#"
+[delivery]
+first_retry_ms = 500
+give_up_after_secs = 172800
+
+[[webhooks]]
+name = "crm"
+url = "https://crm.example-bank.cn/frontline"
+secret = "s3cret"
+priorities = ["urgent"]
+"#,
+        )
+        .unwrap();
+        let settings = Settings::resolve(ServeOptions::default(), Some(&path)).unwrap();
+        assert_eq!(settings.webhooks.len(), 1);
+        assert_eq!(settings.webhooks[0].name.as_str(), "crm");
+        assert_eq!(
+            settings.delivery.give_up_after,
+            std::time::Duration::from_secs(172_800)
+        );
+        assert_eq!(
+            settings.delivery.retry.first,
+            std::time::Duration::from_millis(500)
+        );
+        std::fs::write(
+            &path,
+            "[[webhooks]]\nname = \"crm\"\nurl = \"https://crm.example-bank.cn/\"\n",
+        )
+        .unwrap();
+        let error = Settings::resolve(ServeOptions::default(), Some(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("webhook `crm`: set `secret`"), "{error}");
     }
 }

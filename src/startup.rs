@@ -11,6 +11,7 @@ use anyhow::Context;
 use crate::api::{self, AppState};
 use crate::content::{Catalog, ContentErrors};
 use crate::conversations::Conversations;
+use crate::handoff::{self, Outbox};
 use crate::nlu::Understanding;
 use crate::settings::Settings;
 use crate::store::SqliteStore;
@@ -68,10 +69,16 @@ impl Application {
                     settings.data_dir.display()
                 )
             })?;
+        let store = Arc::new(store);
+        let outbox = Outbox::new(settings.webhooks.clone());
+        // Deliveries left over from a previous run (a crash, a restart) resume at once.
+        handoff::spawn_workers(store.clone(), &outbox, settings.delivery)
+            .context("cannot build the webhook client")?;
         let conversations = Conversations::new(
             services.catalog.clone(),
             services.understanding.clone(),
-            Arc::new(store),
+            store,
+            outbox,
         );
         let state = web::Data::new(AppState {
             catalog: services.catalog,

@@ -5,13 +5,12 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::paging::Paging;
 use super::{ApiError, AppState};
 use crate::domain::{HandoffId, Priority};
-use crate::store::{HandoffQuery, HandoffRecord, HandoffStatusFilter, Store};
+use crate::handoff::HandoffDocument;
+use crate::store::{HandoffQuery, HandoffStatusFilter, Store};
 
-/// Page size when the desk does not say, and the most it may ask for.
-const DEFAULT_PER_PAGE: u32 = 50;
-const MAX_PER_PAGE: u32 = 200;
 /// Longest agent name or id recorded with an acknowledgement.
 const MAX_AGENT_CHARS: usize = 100;
 
@@ -36,63 +35,19 @@ impl ListParams {
                 )));
             }
         };
-        let page = self.page.unwrap_or(1);
-        if page == 0 {
-            return Err(ApiError::InvalidField("page starts at 1".into()));
-        }
-        let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if !(1..=MAX_PER_PAGE).contains(&per_page) {
-            return Err(ApiError::InvalidField(format!(
-                "per_page must be between 1 and {MAX_PER_PAGE}"
-            )));
-        }
+        let paging = Paging::check(self.page, self.per_page)?;
         Ok(HandoffQuery {
             status,
             priority: self.priority,
-            page,
-            per_page,
+            page: paging.page,
+            per_page: paging.per_page,
         })
-    }
-}
-
-/// A handoff as desks read it.
-#[derive(Serialize)]
-struct HandoffView {
-    id: String,
-    conversation_id: String,
-    reason: &'static str,
-    priority: &'static str,
-    status: &'static str,
-    created_at: String,
-    acked_by: Option<String>,
-    acked_at: Option<String>,
-    summary: serde_json::Value,
-}
-
-impl From<HandoffRecord> for HandoffView {
-    fn from(record: HandoffRecord) -> Self {
-        let h = record.handoff;
-        HandoffView {
-            id: h.id.as_str().to_string(),
-            conversation_id: h.conversation_id.as_str().to_string(),
-            reason: h.reason.as_str(),
-            priority: h.priority.as_str(),
-            status: if record.acked.is_some() {
-                "acked"
-            } else {
-                "pending"
-            },
-            created_at: h.created_at.to_rfc3339(),
-            acked_by: record.acked.as_ref().map(|a| a.by.clone()),
-            acked_at: record.acked.map(|a| a.at.to_rfc3339()),
-            summary: h.summary,
-        }
     }
 }
 
 #[derive(Serialize)]
 struct HandoffPage {
-    handoffs: Vec<HandoffView>,
+    handoffs: Vec<HandoffDocument>,
     page: u32,
     per_page: u32,
     next_page: Option<u32>,
@@ -106,13 +61,16 @@ pub async fn list(
         .map_err(|e| ApiError::InvalidField(e.to_string()))?;
     let query = params.into_inner().check()?;
     let mut records = state.conversations.store().handoffs(&query).await?;
-    let more = records.len() > query.per_page as usize;
-    records.truncate(query.per_page as usize);
-    Ok(HttpResponse::Ok().json(HandoffPage {
-        handoffs: records.into_iter().map(HandoffView::from).collect(),
+    let paging = Paging {
         page: query.page,
         per_page: query.per_page,
-        next_page: more.then_some(query.page + 1),
+    };
+    let next_page = paging.finish(&mut records);
+    Ok(HttpResponse::Ok().json(HandoffPage {
+        handoffs: records.into_iter().map(HandoffDocument::from).collect(),
+        page: query.page,
+        per_page: query.per_page,
+        next_page,
     }))
 }
 
@@ -142,5 +100,5 @@ pub async fn ack(
         .acknowledge(&id, &agent)
         .await?
         .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(HandoffView::from(record)))
+    Ok(HttpResponse::Ok().json(HandoffDocument::from(record)))
 }

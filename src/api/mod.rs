@@ -2,9 +2,12 @@
 //! into understanding, and responses. Handlers hold no logic of their own.
 
 mod conversations;
+mod deliveries;
 mod error;
 mod handoffs;
 mod health;
+mod pages;
+mod paging;
 mod parse;
 mod twilio;
 mod voice_form;
@@ -81,6 +84,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
+            web::resource("/admin/deliveries")
+                .route(web::get().to(deliveries::list))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/admin/deliveries/{id}/retry")
+                .route(web::post().to(deliveries::retry))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
             web::resource("/v1/ivr/vxml")
                 .route(web::post().to(vxml::webhook))
                 .default_service(web::to(method_not_allowed)),
@@ -90,6 +103,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::post().to(twilio::webhook))
                 .default_service(web::to(method_not_allowed)),
         )
+        .service(
+            web::resource("/agent")
+                .route(web::get().to(pages::agent_console))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(web::resource("/agent/agent.css").route(web::get().to(pages::agent_css)))
+        .service(web::resource("/agent/agent.js").route(web::get().to(pages::agent_js)))
         .service(
             web::resource("/healthz")
                 .route(web::get().to(health::alive))

@@ -11,12 +11,13 @@ use chrono::Utc;
 use crate::content::Catalog;
 use crate::dialogue::{CommitmentMade, Conversation, HandoffRef, Speech, TurnInput, take_turn};
 use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
-use crate::handoff::{HandoffSummary, summarize};
+use crate::handoff::{HandoffSummary, Outbox, summarize};
 use crate::nlu::{Emotion, MessageUnderstanding, ScoredIntent, Understanding, bank_today};
 use crate::privacy::mask;
 use crate::reply::{Composer, Reply};
 use crate::store::{
-    Role, SqliteStore, Store, StoreError, StoredHandoff, TranscriptLine, TurnWrite,
+    Delivery, DeliveryQuery, Role, SqliteStore, Store, StoreError, StoredHandoff, TranscriptLine,
+    TurnWrite,
 };
 
 use locks::ConversationLocks;
@@ -65,6 +66,7 @@ pub struct Conversations {
     understanding: Arc<Understanding>,
     composer: Arc<Composer>,
     store: Arc<SqliteStore>,
+    outbox: Outbox,
     locks: ConversationLocks,
 }
 
@@ -73,6 +75,7 @@ impl Conversations {
         catalog: Arc<Catalog>,
         understanding: Arc<Understanding>,
         store: Arc<SqliteStore>,
+        outbox: Outbox,
     ) -> Conversations {
         let composer = Arc::new(Composer::new(&catalog));
         Conversations {
@@ -80,6 +83,7 @@ impl Conversations {
             understanding,
             composer,
             store,
+            outbox,
             locks: ConversationLocks::default(),
         }
     }
@@ -176,13 +180,19 @@ impl Conversations {
             summary: serde_json::to_value(summary).unwrap_or_default(),
             created_at: now,
         });
+        let outbox = match (&stored, &handoff) {
+            (Some(stored), Some((_, summary))) => self.outbox.entries(stored, summary),
+            _ => Vec::new(),
+        };
         self.store
             .save_turn(TurnWrite {
                 conversation: &conversation,
                 lines: &lines,
                 handoff: stored.as_ref(),
+                outbox: &outbox,
             })
             .await?;
+        self.outbox.wake(&outbox);
         tracing::info!(
             conversation = %id.as_str(),
             turn = conversation.turn,
@@ -258,6 +268,21 @@ impl Conversations {
     /// The phone settings of a locale (keypad, transfer queue).
     pub fn ivr(&self, locale: Locale) -> &crate::content::IvrSettings {
         &self.catalog.locale(locale).templates.ivr
+    }
+
+    /// The webhook outbox, for operators.
+    pub async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        self.store.deliveries(query).await
+    }
+
+    /// An operator's retry of a delivery (a dead letter, usually): due now, with a fresh
+    /// retry window, and its destination's worker woken.
+    pub async fn retry_delivery(&self, id: i64) -> Result<Option<Delivery>, StoreError> {
+        let delivery = self.store.retry_delivery(id, Utc::now()).await?;
+        if let Some(delivery) = &delivery {
+            self.outbox.wake_destination(&delivery.destination);
+        }
+        Ok(delivery)
     }
 
     /// A conversation with its transcript and handoff, or `None`.

@@ -74,6 +74,12 @@ snake_id!(
     "slot name"
 );
 snake_id!(
+    /// A webhook destination of handoffs (`crm`, `desk_beijing`), named in the config file;
+    /// part of every idempotency key sent to it.
+    WebhookName,
+    "webhook name"
+);
+snake_id!(
     /// A knowledge-base article (`atm_cash_retention`, `bank_profile`).
     KnowledgeId,
     "knowledge-base id"

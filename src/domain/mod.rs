@@ -18,6 +18,6 @@ pub use customer::{Customer, MAX_CUSTOMER_ID_LEN, Segment};
 pub use emotion::{EmotionLabel, Expectation};
 pub use entity_kind::EntityKind;
 pub use handoff::{HandoffId, HandoffReason, Priority};
-pub use ids::{IdError, IntentId, KnowledgeId, SlotName};
+pub use ids::{IdError, IntentId, KnowledgeId, SlotName, WebhookName};
 pub use locale::{Locale, LocaleError};
 pub use message_text::{MAX_MESSAGE_CHARS, MessageText, MessageTextError};

@@ -5,6 +5,7 @@
 
 mod error;
 mod handoffs;
+mod outbox;
 mod sqlite;
 
 use std::future::Future;
@@ -14,10 +15,11 @@ use serde::{Deserialize, Serialize};
 
 pub use error::StoreError;
 pub use handoffs::{Acknowledgement, HandoffQuery, HandoffRecord, HandoffStatusFilter};
+pub use outbox::{AfterFailure, Delivery, DeliveryQuery, DeliveryStatus, OutboxEntry};
 pub use sqlite::SqliteStore;
 
 use crate::dialogue::Conversation;
-use crate::domain::{ConversationId, HandoffId, HandoffReason, Priority};
+use crate::domain::{ConversationId, HandoffId, HandoffReason, Priority, WebhookName};
 use crate::privacy::MaskedText;
 
 /// Who said a line of the transcript.
@@ -62,6 +64,8 @@ pub struct TurnWrite<'a> {
     /// The lines this turn added (the customer's message and the bot's reply).
     pub lines: &'a [TranscriptLine],
     pub handoff: Option<&'a StoredHandoff>,
+    /// One delivery per webhook destination that wants this turn's handoff.
+    pub outbox: &'a [OutboxEntry],
 }
 
 /// The storage boundary. A PostgreSQL implementation follows the same contract.
@@ -99,6 +103,42 @@ pub trait Store: Send + Sync {
         &self,
         write: TurnWrite<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Claims up to `limit` due deliveries of one destination, oldest due first: each
+    /// counts an attempt and is leased until `lease_until`, after which a delivery whose
+    /// worker died comes due again.
+    fn claim_deliveries(
+        &self,
+        destination: &WebhookName,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Delivery>, StoreError>> + Send;
+    /// The destination accepted the delivery.
+    fn delivery_succeeded(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// An attempt failed with `error`; retried later or given up.
+    fn delivery_failed(
+        &self,
+        id: i64,
+        error: &str,
+        after: AfterFailure,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The outbox for operators, newest first; one row more than a page tells whether
+    /// there is a next page.
+    fn deliveries(
+        &self,
+        query: &DeliveryQuery,
+    ) -> impl Future<Output = Result<Vec<Delivery>, StoreError>> + Send;
+    /// An operator's retry: a dead (or pending) delivery is due now with a fresh retry
+    /// window; a delivered one stays delivered. `None` if there is no such delivery.
+    fn retry_delivery(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Delivery>, StoreError>> + Send;
     /// Whether the store answers (readiness).
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

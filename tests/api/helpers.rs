@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use frontline::handoff::DeliveryConfig;
 use frontline::settings::{LogFormat, Settings};
 use frontline::startup::{Application, Services};
 use serde_json::Value;
@@ -42,14 +43,28 @@ pub async fn spawn_app_in(data_dir: &Path) -> TestApp {
 
 /// A server whose Twilio webhook checks signatures with `twilio_auth_token`.
 pub async fn spawn_app_with(data_dir: &Path, twilio_auth_token: Option<&str>) -> TestApp {
-    let settings = Settings {
+    spawn_app_configured(data_dir, |settings| {
+        settings.twilio_auth_token = twilio_auth_token.map(str::to_string);
+    })
+    .await
+}
+
+/// A server with the test's own settings on top of the defaults (webhooks, say).
+pub async fn spawn_app_configured(
+    data_dir: &Path,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.to_path_buf(),
         content_dir: repo_root(),
         log_format: LogFormat::Text,
-        twilio_auth_token: twilio_auth_token.map(str::to_string),
+        twilio_auth_token: None,
         public_url: None,
+        webhooks: Vec::new(),
+        delivery: DeliveryConfig::default().check().unwrap(),
     };
+    configure(&mut settings);
     let services = tokio::task::spawn_blocking(bundled_services).await.unwrap();
     let application = Application::build(&settings, services)
         .await

@@ -1,6 +1,8 @@
 //! The embedded store: one SQLite file under the data dir, in WAL mode so that readers
 //! never wait for the writer.
 
+mod outbox;
+
 use std::path::Path;
 use std::str::FromStr;
 
@@ -12,11 +14,11 @@ use sqlx::sqlite::{
 };
 
 use super::{
-    Acknowledgement, HandoffQuery, HandoffRecord, HandoffStatusFilter, Role, Store, StoreError,
-    StoredHandoff, TranscriptLine, TurnWrite,
+    Acknowledgement, AfterFailure, Delivery, DeliveryQuery, HandoffQuery, HandoffRecord,
+    HandoffStatusFilter, Role, Store, StoreError, StoredHandoff, TranscriptLine, TurnWrite,
 };
 use crate::dialogue::Conversation;
-use crate::domain::{ConversationId, HandoffId, Priority};
+use crate::domain::{ConversationId, HandoffId, Priority, WebhookName};
 use crate::privacy::MaskedText;
 
 /// The database file inside the data dir.
@@ -24,8 +26,9 @@ pub const DATABASE_FILE: &str = "frontline.sqlite3";
 
 /// Schema versions, applied in order; `PRAGMA user_version` records how far a file is.
 const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/sqlite/0001_conversations.sql"),
-    include_str!("../../migrations/sqlite/0002_handoff_acks.sql"),
+    include_str!("../../../migrations/sqlite/0001_conversations.sql"),
+    include_str!("../../../migrations/sqlite/0002_handoff_acks.sql"),
+    include_str!("../../../migrations/sqlite/0003_outbox.sql"),
 ];
 
 /// The columns [`record_of`] reads.
@@ -222,9 +225,45 @@ impl Store for SqliteStore {
             .bind(handoff.created_at)
             .execute(&mut *tx)
             .await?;
+            outbox::enqueue(&mut tx, &handoff.id, write.outbox, now).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn claim_deliveries(
+        &self,
+        destination: &WebhookName,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        outbox::claim(&self.pool, destination, now, lease_until, limit).await
+    }
+
+    async fn delivery_succeeded(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
+        outbox::succeeded(&self.pool, id, at).await
+    }
+
+    async fn delivery_failed(
+        &self,
+        id: i64,
+        error: &str,
+        after: AfterFailure,
+    ) -> Result<(), StoreError> {
+        outbox::failed(&self.pool, id, error, after).await
+    }
+
+    async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
+        outbox::list(&self.pool, query).await
+    }
+
+    async fn retry_delivery(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Delivery>, StoreError> {
+        outbox::retry(&self.pool, id, now).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -1,0 +1,107 @@
+//! Operators' view of the webhook outbox: `GET /admin/deliveries` lists deliveries by
+//! status (the dead letters first of all), `POST /admin/deliveries/{id}/retry` sends a dead
+//! one again with a fresh retry window. Admin endpoints: authentication comes with the
+//! security issue; until then the service binds to loopback by default.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::paging::Paging;
+use super::{ApiError, AppState};
+use crate::store::{Delivery, DeliveryQuery, DeliveryStatus};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    status: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+/// A delivery as operators read it (without the payload: that is the handoff itself).
+#[derive(Serialize)]
+struct DeliveryView {
+    id: i64,
+    handoff_id: String,
+    destination: String,
+    idempotency_key: String,
+    status: &'static str,
+    attempts: u32,
+    next_attempt_at: Option<String>,
+    last_error: Option<String>,
+    created_at: String,
+    delivered_at: Option<String>,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        DeliveryView {
+            id: d.id,
+            handoff_id: d.handoff_id.as_str().to_string(),
+            destination: d.destination.as_str().to_string(),
+            idempotency_key: d.idempotency_key,
+            status: d.status.as_str(),
+            attempts: d.attempts,
+            next_attempt_at: (d.status == DeliveryStatus::Pending)
+                .then(|| d.next_attempt_at.to_rfc3339()),
+            last_error: d.last_error,
+            created_at: d.created_at.to_rfc3339(),
+            delivered_at: d.delivered_at.map(|at| at.to_rfc3339()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DeliveryPage {
+    deliveries: Vec<DeliveryView>,
+    page: u32,
+    per_page: u32,
+    next_page: Option<u32>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = web::Query::<ListParams>::from_query(request.query_string())
+        .map_err(|e| ApiError::InvalidField(e.to_string()))?
+        .into_inner();
+    let status = match params.status.as_deref() {
+        None | Some("all") => None,
+        Some(other) => Some(DeliveryStatus::parse(other).ok_or_else(|| {
+            ApiError::InvalidField(format!(
+                "status `{other}`: expected pending, delivered, dead or all"
+            ))
+        })?),
+    };
+    let paging = Paging::check(params.page, params.per_page)?;
+    let mut rows = state
+        .conversations
+        .deliveries(&DeliveryQuery {
+            status,
+            page: paging.page,
+            per_page: paging.per_page,
+        })
+        .await?;
+    let next_page = paging.finish(&mut rows);
+    Ok(HttpResponse::Ok().json(DeliveryPage {
+        deliveries: rows.into_iter().map(DeliveryView::from).collect(),
+        page: paging.page,
+        per_page: paging.per_page,
+        next_page,
+    }))
+}
+
+pub async fn retry(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no delivery {}", path.as_str()));
+    let id: i64 = path.parse().map_err(|_| not_found())?;
+    let delivery = state
+        .conversations
+        .retry_delivery(id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(DeliveryView::from(delivery)))
+}

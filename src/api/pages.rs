@@ -1,0 +1,37 @@
+//! Pages the binary serves itself: the agent console (`/agent`). Plain files compiled into
+//! the binary, so the README's run command serves them on a fresh machine with no build
+//! step; a strict Content-Security-Policy keeps them to their own scripts and this API.
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
+
+const AGENT_HTML: &str = include_str!("../../static/agent/index.html");
+const AGENT_CSS: &str = include_str!("../../static/agent/agent.css");
+const AGENT_JS: &str = include_str!("../../static/agent/agent.js");
+
+/// Own scripts, styles and API only; never framed by another site.
+const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; \
+     form-action 'none'";
+
+fn file(content_type: &str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((CONTENT_SECURITY_POLICY, PAGE_POLICY))
+        .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        // Small files; a new release must show at once.
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        .body(body)
+}
+
+pub async fn agent_console() -> HttpResponse {
+    file("text/html; charset=utf-8", AGENT_HTML)
+}
+
+pub async fn agent_css() -> HttpResponse {
+    file("text/css; charset=utf-8", AGENT_CSS)
+}
+
+pub async fn agent_js() -> HttpResponse {
+    file("text/javascript; charset=utf-8", AGENT_JS)
+}

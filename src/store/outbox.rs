@@ -1,0 +1,84 @@
+//! The outbox of handoff deliveries: what the delivery worker claims, and what operators
+//! see and retry when a destination stayed down past the retry window (the dead letters).
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{HandoffId, WebhookName};
+
+/// A delivery to enqueue with the turn that created its handoff.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxEntry {
+    pub destination: WebhookName,
+    /// Stable per handoff and destination: receivers deduplicate by it.
+    pub idempotency_key: String,
+    /// The JSON body sent, fixed when the handoff is created so every attempt is identical.
+    pub payload: String,
+}
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Not yet accepted by the destination; retried until the window closes.
+    Pending,
+    /// The destination answered 2xx.
+    Delivered,
+    /// The retry window closed without success: waits for an operator.
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<DeliveryStatus> {
+        match value {
+            "pending" => Some(DeliveryStatus::Pending),
+            "delivered" => Some(DeliveryStatus::Delivered),
+            "dead" => Some(DeliveryStatus::Dead),
+            _ => None,
+        }
+    }
+}
+
+/// A row of the outbox.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    pub id: i64,
+    pub handoff_id: HandoffId,
+    pub destination: WebhookName,
+    pub idempotency_key: String,
+    pub payload: String,
+    pub status: DeliveryStatus,
+    /// Attempts started so far, including one in flight.
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    /// When the current retry window opened (creation, or an operator's retry).
+    pub window_started_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// A page of the outbox for operators, newest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeliveryQuery {
+    /// `None`: every status.
+    pub status: Option<DeliveryStatus>,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// What a failed attempt leads to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AfterFailure {
+    /// Try again at this time.
+    RetryAt(DateTime<Utc>),
+    /// The retry window is over: dead letter.
+    GiveUp,
+}

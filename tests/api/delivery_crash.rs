@@ -1,0 +1,119 @@
+//! The real binary killed with SIGKILL while it is pushing handoffs, then restarted on the
+//! same data dir: every handoff still reaches the receiver, repeats with the same key.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::repo_root;
+use crate::receiver::{Receiver, SECRET, free_address};
+
+/// Long enough for a debug build to train its models and start.
+const START_PATIENCE: Duration = Duration::from_secs(120);
+
+/// A `frontline serve` process on `address` with a config file that pushes to `receiver`.
+fn serve(data_dir: &Path, address: &str, receiver: &Receiver) -> Child {
+    let config = data_dir.join("frontline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[delivery]
+first_retry_ms = 50
+max_retry_ms = 400
+timeout_ms = 2000
+poll_ms = 50
+concurrency = 4
+
+[[webhooks]]
+name = "desk"
+url = "{url}"
+secret_env = "DESK_WEBHOOK_SECRET"
+"#,
+            url = receiver.url()
+        ),
+    )
+    .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["serve", "--addr", address, "--content"])
+        .arg(repo_root())
+        .arg("--data-dir")
+        .arg(data_dir.join("data"))
+        .arg("--config")
+        .arg(&config)
+        .env("DESK_WEBHOOK_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts")
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+            && response.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < START_PATIENCE,
+            "the service never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn handoffs_survive_the_bot_being_killed_mid_delivery() {
+    let receiver = Receiver::start();
+    // Slow answers keep deliveries in flight when the process dies.
+    receiver.slow_next(u32::MAX, Duration::from_millis(300));
+    let dir = tempfile::tempdir().unwrap();
+    let address = free_address().to_string();
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+
+    let mut bot = serve(dir.path(), &address, &receiver);
+    wait_ready(&client, &base).await;
+    let mut handoffs = BTreeSet::new();
+    for n in 0..30 {
+        let turn: serde_json::Value = client
+            .post(format!("{base}/v1/conversations/crash-{n}/messages"))
+            .json(&json!({"text": "转人工", "locale": "zh-CN"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        handoffs.insert(turn["handoff"]["id"].as_str().unwrap().to_string());
+    }
+    // Kill it while the receiver is still busy with the first deliveries.
+    let started = Instant::now();
+    while receiver.received().len() < 3 {
+        assert!(started.elapsed() < START_PATIENCE, "no delivery started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    bot.kill().expect("SIGKILL");
+    bot.wait().unwrap();
+    let before_restart = receiver.delivered().len();
+    assert!(
+        before_restart < handoffs.len(),
+        "the kill came too late to interrupt anything"
+    );
+
+    receiver.slow_next(0, Duration::ZERO);
+    let mut bot = serve(dir.path(), &address, &receiver);
+    wait_ready(&client, &base).await;
+    receiver.wait_for(&handoffs, Duration::from_secs(120)).await;
+    receiver.assert_signed_and_consistent();
+    let carried: BTreeSet<String> = receiver.delivered().into_values().collect();
+    assert_eq!(carried, handoffs, "every handoff, under one key each");
+    bot.kill().unwrap();
+    bot.wait().unwrap();
+    receiver.stop().await;
+}
