@@ -37,9 +37,9 @@ fn turns(c: &mut Criterion) {
     let store = runtime
         .block_on(SqliteStore::open(data_dir.path()))
         .unwrap();
+    let live = frontline::live::LiveServices::new(services, PathBuf::from("."));
     let conversations = Conversations::new(
-        services.catalog,
-        services.understanding,
+        Arc::new(live),
         Arc::new(store),
         frontline::handoff::Outbox::default(),
     );

@@ -12,6 +12,7 @@ pub mod dialogue;
 pub mod domain;
 pub mod eval;
 pub mod handoff;
+pub mod live;
 pub mod nlu;
 pub mod privacy;
 pub mod reply;

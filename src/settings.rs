@@ -16,6 +16,8 @@ use crate::handoff::{
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// The default folder for state (the database).
 pub const DEFAULT_DATA_DIR: &str = "data";
+/// How often the content directories are checked for changes, in milliseconds.
+pub const DEFAULT_CONTENT_POLL_MS: u64 = 2_000;
 /// The config file read from the working directory when `--config` is not given.
 pub const DEFAULT_CONFIG_FILE: &str = "frontline.toml";
 
@@ -59,6 +61,21 @@ pub struct ServeOptions {
     /// front changes scheme or host [default: as the request arrived]
     #[arg(long, env = "FRONTLINE_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Web origins whose pages may call the API from a browser (the bank's sites that embed
+    /// the widget), comma-separated: `https://www.example-bank.cn,https://m.example-bank.cn`
+    /// [default: none; pages served by Frontline itself need none]
+    #[arg(
+        long,
+        env = "FRONTLINE_CORS_ORIGINS",
+        value_name = "ORIGINS",
+        value_delimiter = ','
+    )]
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    /// How often the content directories are checked for changes, which are then loaded,
+    /// checked and swapped in without a restart; 0 turns watching off [default: 2000]
+    #[arg(long, env = "FRONTLINE_CONTENT_POLL_MS", value_name = "MS")]
+    pub content_poll_ms: Option<u64>,
     /// Handoff webhooks: `[[webhooks]]` tables of the config file only.
     #[arg(skip)]
     #[serde(default)]
@@ -78,6 +95,12 @@ impl ServeOptions {
             log_format: self.log_format.or(fallback.log_format),
             twilio_auth_token: self.twilio_auth_token.or(fallback.twilio_auth_token),
             public_url: self.public_url.or(fallback.public_url),
+            content_poll_ms: self.content_poll_ms.or(fallback.content_poll_ms),
+            cors_origins: if self.cors_origins.is_empty() {
+                fallback.cors_origins
+            } else {
+                self.cors_origins
+            },
             webhooks: if self.webhooks.is_empty() {
                 fallback.webhooks
             } else {
@@ -99,6 +122,10 @@ pub struct Settings {
     /// refuses every request.
     pub twilio_auth_token: Option<String>,
     pub public_url: Option<String>,
+    /// How often to look for content changes; `None`: not watched (reload on request only).
+    pub content_poll: Option<std::time::Duration>,
+    /// Origins allowed to call the API from a browser, as `scheme://host[:port]`.
+    pub cors_origins: Vec<String>,
     /// Where handoffs are pushed; empty: desks only pull them.
     pub webhooks: Vec<Webhook>,
     pub delivery: DeliveryPolicy,
@@ -116,6 +143,10 @@ pub enum SettingsError {
     Invalid { path: PathBuf, message: String },
     #[error("config file: {0}")]
     Webhooks(#[from] WebhookError),
+    #[error(
+        "cors_origins: `{0}` is not an origin like https://www.example-bank.cn (scheme, host, optional port; no path)"
+    )]
+    Origin(String),
 }
 
 impl Settings {
@@ -148,10 +179,30 @@ impl Settings {
             public_url: merged
                 .public_url
                 .map(|u| u.trim_end_matches('/').to_string()),
+            content_poll: match merged.content_poll_ms.unwrap_or(DEFAULT_CONTENT_POLL_MS) {
+                0 => None,
+                ms => Some(std::time::Duration::from_millis(ms)),
+            },
+            cors_origins: merged
+                .cors_origins
+                .iter()
+                .map(|o| parse_origin(o))
+                .collect::<Result<_, _>>()?,
             webhooks,
             delivery: delivery.check()?,
         })
     }
+}
+
+/// An origin exactly as browsers send it in `Origin`: scheme, host and a non-default port.
+fn parse_origin(text: &str) -> Result<String, SettingsError> {
+    let trimmed = text.trim().trim_end_matches('/');
+    reqwest::Url::parse(trimmed)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|origin| origin == trimmed)
+        .ok_or_else(|| SettingsError::Origin(text.to_string()))
 }
 
 fn read_config(path: &Path) -> Result<ServeOptions, SettingsError> {
@@ -220,6 +271,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("unknown field `adress`"), "{error}");
+    }
+
+    #[test]
+    fn cors_origins_must_be_bare_origins() {
+        assert_eq!(
+            parse_origin("https://www.example-bank.cn/").unwrap(),
+            "https://www.example-bank.cn"
+        );
+        assert_eq!(
+            parse_origin("http://127.0.0.1:3000").unwrap(),
+            "http://127.0.0.1:3000"
+        );
+        assert!(parse_origin("https://www.example-bank.cn/chat").is_err());
+        assert!(parse_origin("www.example-bank.cn").is_err());
+        assert!(parse_origin("*").is_err());
     }
 
     #[test]

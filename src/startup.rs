@@ -1,55 +1,33 @@
 //! Building the service: content loaded and checked, models trained, the HTTP server bound.
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Instant;
+pub use crate::live::{LoadError, Services};
 
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::{App, HttpServer, dev::Server, http::header, middleware, web};
 use anyhow::Context;
 
 use crate::api::{self, AppState};
-use crate::content::{Catalog, ContentErrors};
 use crate::conversations::Conversations;
 use crate::handoff::{self, Outbox};
-use crate::nlu::Understanding;
+use crate::live::{self, LiveServices};
 use crate::settings::Settings;
 use crate::store::SqliteStore;
 
-/// Loaded content and what was trained on it.
-#[derive(Clone)]
-pub struct Services {
-    pub catalog: Arc<Catalog>,
-    pub understanding: Arc<Understanding>,
-}
-
-/// Why the service could not start from its content.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("{0}")]
-    Content(#[from] ContentErrors),
-    #[error("training failed: {0}")]
-    Training(#[from] crate::nlu::TrainError),
-}
-
-impl Services {
-    /// Loads the content under `content_dir` and trains the models.
-    pub fn load(content_dir: &Path) -> Result<Services, LoadError> {
-        let started = Instant::now();
-        let catalog = Catalog::load(content_dir)?;
-        let loaded = started.elapsed();
-        let understanding = Understanding::train(&catalog)?;
-        tracing::info!(
-            version = %catalog.version(),
-            load_ms = loaded.as_millis() as u64,
-            train_ms = (started.elapsed() - loaded).as_millis() as u64,
-            "content loaded and models trained"
-        );
-        Ok(Services {
-            catalog: Arc::new(catalog),
-            understanding: Arc::new(understanding),
-        })
-    }
+/// Browser calls from other origins: only from the configured ones (the bank's pages that
+/// embed the widget). A request from any other origin is still answered as usual but
+/// without CORS headers, so the browser keeps the answer from that page; JSON bodies need
+/// a preflight, which is refused, so such a page cannot send a message at all.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .block_on_origin_mismatch(false)
+        .max_age(3600)
 }
 
 /// A bound, not yet running, HTTP server.
@@ -74,22 +52,22 @@ impl Application {
         // Deliveries left over from a previous run (a crash, a restart) resume at once.
         handoff::spawn_workers(store.clone(), &outbox, settings.delivery)
             .context("cannot build the webhook client")?;
-        let conversations = Conversations::new(
-            services.catalog.clone(),
-            services.understanding.clone(),
-            store,
-            outbox,
-        );
+        let live = Arc::new(LiveServices::new(services, settings.content_dir.clone()));
+        if let Some(every) = settings.content_poll {
+            live::spawn_watcher(live.clone(), every);
+        }
+        let conversations = Conversations::new(live.clone(), store, outbox);
         let state = web::Data::new(AppState {
-            catalog: services.catalog,
-            understanding: services.understanding,
+            live,
             conversations: Arc::new(conversations),
             twilio_auth_token: settings.twilio_auth_token.clone(),
             public_url: settings.public_url.clone(),
         });
+        let origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(cors(&origins))
                 .wrap(middleware::NormalizePath::trim())
                 .configure(api::configure)
         })

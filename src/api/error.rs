@@ -33,6 +33,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     NotReady(String),
+    /// New content with errors: the last good content keeps serving.
+    #[error("the content has {} problem(s); still serving the last good content", .0.len())]
+    ContentRejected(Vec<String>),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -54,6 +57,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            ApiError::ContentRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "content_rejected"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -68,6 +72,9 @@ struct ErrorBody<'a> {
 struct ErrorDetail<'a> {
     code: &'a str,
     message: String,
+    /// Each problem as `path:line: message`, for errors about content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problems: Option<&'a [String]>,
 }
 
 impl ResponseError for ApiError {
@@ -92,6 +99,10 @@ impl ResponseError for ApiError {
             error: ErrorDetail {
                 code,
                 message: self.to_string(),
+                problems: match self {
+                    ApiError::ContentRejected(problems) => Some(problems),
+                    _ => None,
+                },
             },
         })
     }

@@ -26,7 +26,8 @@ struct Ready<'a> {
 }
 
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let catalog = &state.catalog;
+    let services = state.live.current();
+    let catalog = &services.catalog;
     let intents: BTreeMap<_, _> = catalog
         .locales()
         .map(|l| (l.locale.as_str(), l.intents.len()))

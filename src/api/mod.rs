@@ -1,6 +1,7 @@
 //! The HTTP API (`../shared/spec/api.md`): request parsing into domain types, the calls
 //! into understanding, and responses. Handlers hold no logic of their own.
 
+mod admin;
 mod conversations;
 mod deliveries;
 mod error;
@@ -17,17 +18,16 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::content::Catalog;
 use crate::conversations::Conversations;
-use crate::nlu::Understanding;
+use crate::live::LiveServices;
 
 pub use error::{ApiError, MAX_BODY_BYTES};
 pub use twilio::twilio_signature;
 
 /// What every handler can reach.
 pub struct AppState {
-    pub catalog: Arc<Catalog>,
-    pub understanding: Arc<Understanding>,
+    /// The content in service (swapped by reloads).
+    pub live: Arc<LiveServices>,
     pub conversations: Arc<Conversations>,
     /// Set: the Twilio webhook checks signatures with it; unset: the webhook is closed.
     pub twilio_auth_token: Option<String>,
@@ -84,6 +84,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .default_service(web::to(method_not_allowed)),
         )
         .service(
+            web::resource("/admin/reload")
+                .route(web::post().to(admin::reload))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/admin/content")
+                .route(web::get().to(admin::content))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
             web::resource("/admin/deliveries")
                 .route(web::get().to(deliveries::list))
                 .default_service(web::to(method_not_allowed)),
@@ -110,6 +120,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .service(web::resource("/agent/agent.css").route(web::get().to(pages::agent_css)))
         .service(web::resource("/agent/agent.js").route(web::get().to(pages::agent_js)))
+        .service(web::resource("/").route(web::get().to(pages::demo_page)))
+        .service(web::resource("/demo.css").route(web::get().to(pages::demo_css)))
+        .service(web::resource("/widget.js").route(web::get().to(pages::widget_js)))
+        .service(web::resource("/widget.css").route(web::get().to(pages::widget_css)))
         .service(
             web::resource("/healthz")
                 .route(web::get().to(health::alive))

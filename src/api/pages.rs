@@ -1,4 +1,5 @@
-//! Pages the binary serves itself: the agent console (`/agent`). Plain files compiled into
+//! Pages the binary serves itself: the agent console (`/agent`), the chat widget
+//! (`/widget.js`, `/widget.css`) and the demo bank page that embeds it (`/`). Plain files compiled into
 //! the binary, so the README's run command serves them on a fresh machine with no build
 //! step; a strict Content-Security-Policy keeps them to their own scripts and this API.
 
@@ -8,6 +9,10 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, X_CONTENT_
 const AGENT_HTML: &str = include_str!("../../static/agent/index.html");
 const AGENT_CSS: &str = include_str!("../../static/agent/agent.css");
 const AGENT_JS: &str = include_str!("../../static/agent/agent.js");
+const WIDGET_JS: &str = include_str!("../../static/widget/widget.js");
+const WIDGET_CSS: &str = include_str!("../../static/widget/widget.css");
+const DEMO_HTML: &str = include_str!("../../static/demo/index.html");
+const DEMO_CSS: &str = include_str!("../../static/demo/demo.css");
 
 /// Own scripts, styles and API only; never framed by another site.
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -34,4 +39,20 @@ pub async fn agent_css() -> HttpResponse {
 
 pub async fn agent_js() -> HttpResponse {
     file("text/javascript; charset=utf-8", AGENT_JS)
+}
+
+pub async fn widget_js() -> HttpResponse {
+    file("text/javascript; charset=utf-8", WIDGET_JS)
+}
+
+pub async fn widget_css() -> HttpResponse {
+    file("text/css; charset=utf-8", WIDGET_CSS)
+}
+
+pub async fn demo_page() -> HttpResponse {
+    file("text/html; charset=utf-8", DEMO_HTML)
+}
+
+pub async fn demo_css() -> HttpResponse {
+    file("text/css; charset=utf-8", DEMO_CSS)
 }

@@ -37,10 +37,11 @@ pub async fn parse(
     request: web::Json<ParseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = request.into_inner();
-    let parsed =
-        state
-            .understanding
-            .parse_from(request.text.as_str(), request.locale, request.channel);
+    let parsed = state.live.current().understanding.parse_from(
+        request.text.as_str(),
+        request.locale,
+        request.channel,
+    );
     Ok(HttpResponse::Ok().json(ParseResponse {
         text: privacy::mask(request.text.as_str()),
         locale: request.locale,

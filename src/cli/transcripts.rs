@@ -60,9 +60,9 @@ async fn write(args: &TranscriptsArgs) -> anyhow::Result<()> {
         uuid::Uuid::new_v4().simple()
     ));
     let store = SqliteStore::open(&data_dir).await?;
+    let live = crate::live::LiveServices::new(services, PathBuf::from("."));
     let conversations = Conversations::new(
-        services.catalog,
-        services.understanding,
+        Arc::new(live),
         Arc::new(store),
         crate::handoff::Outbox::default(),
     );

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use crate::content::Catalog;
 use crate::dialogue::{CommitmentMade, Conversation, HandoffRef, Speech, TurnInput, take_turn};
 use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use crate::handoff::{HandoffSummary, Outbox, summarize};
-use crate::nlu::{Emotion, MessageUnderstanding, ScoredIntent, Understanding, bank_today};
+use crate::live::{LiveServices, Services};
+use crate::nlu::{Emotion, MessageUnderstanding, ScoredIntent, bank_today};
 use crate::privacy::mask;
-use crate::reply::{Composer, Reply};
+use crate::reply::Reply;
 use crate::store::{
     Delivery, DeliveryQuery, Role, SqliteStore, Store, StoreError, StoredHandoff, TranscriptLine,
     TurnWrite,
@@ -62,26 +62,16 @@ pub struct ConversationView {
 
 /// Conversations: the turn service.
 pub struct Conversations {
-    catalog: Arc<Catalog>,
-    understanding: Arc<Understanding>,
-    composer: Arc<Composer>,
+    live: Arc<LiveServices>,
     store: Arc<SqliteStore>,
     outbox: Outbox,
     locks: ConversationLocks,
 }
 
 impl Conversations {
-    pub fn new(
-        catalog: Arc<Catalog>,
-        understanding: Arc<Understanding>,
-        store: Arc<SqliteStore>,
-        outbox: Outbox,
-    ) -> Conversations {
-        let composer = Arc::new(Composer::new(&catalog));
+    pub fn new(live: Arc<LiveServices>, store: Arc<SqliteStore>, outbox: Outbox) -> Conversations {
         Conversations {
-            catalog,
-            understanding,
-            composer,
+            live,
             store,
             outbox,
             locks: ConversationLocks::default(),
@@ -115,9 +105,11 @@ impl Conversations {
                 Conversation::new(id.clone(), request.channel, request.locale, customer, now)
             }
         };
-        let content = self.catalog.locale(conversation.locale);
+        // One snapshot of the content for the whole turn, whatever a reload does meanwhile.
+        let services = self.live.current();
+        let content = services.catalog.locale(conversation.locale);
         let today = bank_today();
-        let (understanding, speech, said) = self.hear(&request, &mut conversation, today);
+        let (understanding, speech, said) = hear(&services, &request, &mut conversation, today);
         let intent = understanding.whole.intent.clone();
         let emotion = understanding.whole.emotion;
         let plan = take_turn(
@@ -130,7 +122,7 @@ impl Conversations {
             },
             content,
         );
-        let reply = self.composer.compose(&plan, &conversation, content);
+        let reply = services.composer.compose(&plan, &conversation, content);
         for promise in &reply.commitments {
             conversation.commitments.push(CommitmentMade {
                 intent: promise.intent.clone(),
@@ -161,7 +153,7 @@ impl Conversations {
             (Some(_), Some(handoff)) => {
                 let mut transcript = self.store.transcript(&id).await?;
                 transcript.extend(lines.iter().cloned());
-                let synopsis = mask(&self.composer.synopsis(
+                let synopsis = mask(&services.composer.synopsis(
                     &conversation,
                     content,
                     handoff.reason,
@@ -209,65 +201,15 @@ impl Conversations {
         })
     }
 
-    /// What the customer said, and how sure we are of it: a keypress stands for its menu
-    /// intent; on the phone, speech the recogniser is unsure of is held back and said
-    /// back, and acted on only after a yes. Returns the understanding, how it was heard,
-    /// and the text the dialogue works with.
-    fn hear(
-        &self,
-        request: &TurnRequest,
-        conversation: &mut Conversation,
-        today: chrono::NaiveDate,
-    ) -> (MessageUnderstanding, Speech, Option<String>) {
-        if request.event.is_some() {
-            return (MessageUnderstanding::nothing(), Speech::Silence, None);
-        }
-        let locale = conversation.locale;
-        let channel = conversation.channel;
-        let ivr = &self.catalog.locale(locale).templates.ivr;
-        let said = request.text.as_ref().map(|t| t.as_str().to_string());
-        let mut understanding = match (&said, &request.dtmf) {
-            (Some(text), _) => self.understanding.understand(text, locale, channel, today),
-            (None, Some(keys)) => match single_key(keys).and_then(|k| ivr.keys.get(&k)) {
-                Some(intent) => MessageUnderstanding::chosen(intent.clone()),
-                // Several digits (a card's last four) are read like words.
-                None => self.understanding.understand(keys, locale, channel, today),
-            },
-            (None, None) => MessageUnderstanding::nothing(),
-        };
-        let answer = understanding
-            .whole
-            .intent
-            .as_ref()
-            .map(|s| s.id.as_str().to_string());
-        if let Some(heard) = conversation.unconfirmed_speech.take() {
-            match answer.as_deref() {
-                Some("affirm") => {
-                    let heard = heard.into_string();
-                    understanding = self
-                        .understanding
-                        .understand(&heard, locale, channel, today);
-                    return (understanding, Speech::Understood, Some(heard));
-                }
-                Some("deny") => return (understanding, Speech::Misheard, said),
-                // Anything else is a new utterance that replaces what was heard.
-                _ => {}
-            }
-        }
-        let unsure = conversation.channel == Channel::Ivr
-            && request
-                .asr_confidence
-                .is_some_and(|c| c < ivr.asr_confidence_threshold);
-        if unsure && let Some(text) = said {
-            conversation.unconfirmed_speech = Some(mask(&text));
-            return (MessageUnderstanding::nothing(), Speech::Unsure, None);
-        }
-        (understanding, Speech::Understood, said)
-    }
-
     /// The phone settings of a locale (keypad, transfer queue).
-    pub fn ivr(&self, locale: Locale) -> &crate::content::IvrSettings {
-        &self.catalog.locale(locale).templates.ivr
+    pub fn ivr(&self, locale: Locale) -> crate::content::IvrSettings {
+        self.live
+            .current()
+            .catalog
+            .locale(locale)
+            .templates
+            .ivr
+            .clone()
     }
 
     /// The webhook outbox, for operators.
@@ -296,6 +238,66 @@ impl Conversations {
             conversation,
         }))
     }
+}
+
+/// What the customer said, and how sure we are of it: a keypress stands for its menu
+/// intent; on the phone, speech the recogniser is unsure of is held back and said
+/// back, and acted on only after a yes. Returns the understanding, how it was heard,
+/// and the text the dialogue works with.
+fn hear(
+    services: &Services,
+    request: &TurnRequest,
+    conversation: &mut Conversation,
+    today: chrono::NaiveDate,
+) -> (MessageUnderstanding, Speech, Option<String>) {
+    if request.event.is_some() {
+        return (MessageUnderstanding::nothing(), Speech::Silence, None);
+    }
+    let locale = conversation.locale;
+    let channel = conversation.channel;
+    let ivr = &services.catalog.locale(locale).templates.ivr;
+    let said = request.text.as_ref().map(|t| t.as_str().to_string());
+    let mut understanding = match (&said, &request.dtmf) {
+        (Some(text), _) => services
+            .understanding
+            .understand(text, locale, channel, today),
+        (None, Some(keys)) => match single_key(keys).and_then(|k| ivr.keys.get(&k)) {
+            Some(intent) => MessageUnderstanding::chosen(intent.clone()),
+            // Several digits (a card's last four) are read like words.
+            None => services
+                .understanding
+                .understand(keys, locale, channel, today),
+        },
+        (None, None) => MessageUnderstanding::nothing(),
+    };
+    let answer = understanding
+        .whole
+        .intent
+        .as_ref()
+        .map(|s| s.id.as_str().to_string());
+    if let Some(heard) = conversation.unconfirmed_speech.take() {
+        match answer.as_deref() {
+            Some("affirm") => {
+                let heard = heard.into_string();
+                understanding = services
+                    .understanding
+                    .understand(&heard, locale, channel, today);
+                return (understanding, Speech::Understood, Some(heard));
+            }
+            Some("deny") => return (understanding, Speech::Misheard, said),
+            // Anything else is a new utterance that replaces what was heard.
+            _ => {}
+        }
+    }
+    let unsure = conversation.channel == Channel::Ivr
+        && request
+            .asr_confidence
+            .is_some_and(|c| c < ivr.asr_confidence_threshold);
+    if unsure && let Some(text) = said {
+        conversation.unconfirmed_speech = Some(mask(&text));
+        return (MessageUnderstanding::nothing(), Speech::Unsure, None);
+    }
+    (understanding, Speech::Understood, said)
 }
 
 /// The key of a one-key press.

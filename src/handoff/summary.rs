@@ -20,6 +20,9 @@ use crate::store::{Role, TranscriptLine};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DemandSummary {
     pub intent: IntentId,
+    /// The intent's title in the conversation's locale, from the content: what desks show.
+    #[serde(default)]
+    pub title: String,
     pub status: DemandStatus,
     pub slots: BTreeMap<String, MaskedText>,
 }
@@ -93,6 +96,10 @@ pub fn summarize(
         .iter()
         .map(|d| DemandSummary {
             intent: d.intent.clone(),
+            title: content
+                .intent(&d.intent)
+                .map(|i| i.title.clone())
+                .unwrap_or_default(),
             status: d.status,
             slots: d
                 .slots

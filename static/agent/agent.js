@@ -38,33 +38,6 @@
     improvement: '希望银行改进',
   };
   const DEMAND_STATUS_LABEL = { open: '待处理', addressed: '已答复', handed_off: '已转人工' };
-  const INTENT_LABEL = {
-    account_frozen: '账户 / 银行卡被冻结或止付',
-    account_info_privacy: '查询他人账户信息',
-    affirm: '肯定 / 确认',
-    aml_verification: '反洗钱核查 / 非柜面交易受限',
-    atm_card_retention: 'ATM 吞卡',
-    atm_cash_retention: 'ATM 吞钞 / 存取款异常',
-    card_lost: '银行卡丢失 / 挂失 / 补卡',
-    complaint_escalation: '投诉升级',
-    credit_card_repayment: '信用卡还款',
-    debt_collection_complaint: '催收投诉',
-    deny: '否定 / 纠正',
-    fee_dispute: '费用争议',
-    goodbye: '告别',
-    greeting: '问候',
-    human_agent: '要求转人工客服',
-    interest_rate_inquiry: '存款利率咨询',
-    loan_inquiry: '贷款咨询',
-    mobile_banking_login: '手机银行登录 / 收不到验证码',
-    password_reset: '忘记密码 / 重置密码',
-    product_loss_risk: '理财产品亏损',
-    rumor_concern: '担心存款安全',
-    service_attitude_complaint: '服务态度 / 网点投诉',
-    thanks: '致谢',
-    transfer_delay: '转账 / 汇款未到账',
-    unauthorized_transaction: '盗刷 / 非本人交易 / 被骗转账',
-  };
   const SLOT_LABEL = {
     amount: '金额',
     time: '时间',
@@ -200,8 +173,13 @@
     const hintId = `ack-hint-${n}`;
     const createdMs = parseTime(handoff.created_at || s.created_at);
 
-    const primary = s.primary_intent;
-    const title = primary ? label(INTENT_LABEL, primary) : label(REASON_LABEL, handoff.reason);
+    // Intent titles come from the content (the summary carries them), never from this file.
+    const primaryDemand = (Array.isArray(s.demands) ? s.demands : []).find(
+      (d) => d && d.intent === s.primary_intent,
+    );
+    const title = s.primary_intent
+      ? str((primaryDemand && primaryDemand.title) || s.primary_intent)
+      : label(REASON_LABEL, handoff.reason);
 
     const wait = h('span', { class: 'wait', 'aria-live': 'off' });
     wait.dataset.created = String(createdMs);
@@ -351,7 +329,7 @@
       h(
         'div',
         { class: 'demand-head' },
-        h('span', { class: 'demand-title', text: label(INTENT_LABEL, d.intent) }),
+        h('span', { class: 'demand-title', text: d.title || d.intent }),
         h('code', { class: 'demand-id', text: d.intent }),
         d.status
           ? h('span', { class: `chip status-${str(d.status).replace(/[^a-z_]/g, '')}`, text: label(DEMAND_STATUS_LABEL, d.status) })

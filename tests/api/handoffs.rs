@@ -37,6 +37,10 @@ async fn a_desk_lists_pending_handoffs_newest_first_and_acknowledges_one() {
     assert_eq!(newest["status"], "pending");
     assert_eq!(newest["reason"], "customer_request");
     assert!(newest["summary"]["synopsis"].is_string(), "{newest}");
+    assert_eq!(
+        newest["summary"]["demands"][0]["title"], "要求转人工客服",
+        "desks show the intent's title from the content"
+    );
 
     let acked = app
         .post_json(

@@ -61,6 +61,9 @@ pub async fn spawn_app_configured(
         log_format: LogFormat::Text,
         twilio_auth_token: None,
         public_url: None,
+        // Tests reload on request; the watcher is tested where it is the subject.
+        content_poll: None,
+        cors_origins: Vec::new(),
         webhooks: Vec::new(),
         delivery: DeliveryConfig::default().check().unwrap(),
     };

@@ -1,7 +1,7 @@
 //! Integration tests: every test talks to a real Frontline server over HTTP (or runs the
 //! real binary), with the bundled content.
 
-mod agent_console;
+mod browser;
 mod cli;
 mod conversations;
 mod deliveries;
@@ -11,8 +11,10 @@ mod health;
 mod helpers;
 mod ivr;
 mod ivr_prompts;
+mod pages;
 mod parse;
 mod receiver;
+mod reload;
 mod templates;
 mod twilio;
 mod understanding;

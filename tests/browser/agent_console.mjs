@@ -132,6 +132,11 @@ async function cardIdsOnPage(page) {
   return page.$$eval('article[data-handoff-id]', (els) => els.map((e) => e.getAttribute('data-handoff-id')));
 }
 
+async function squeezed(page, selector) {
+  const text = await page.textContent(selector).catch(() => null);
+  return text === null ? '(missing)' : text.replace(/\s+/g, ' ').trim();
+}
+
 async function waitForCard(page, id, label, timeout) {
   try {
     await page.waitForSelector(card(id), { state: 'attached', timeout });
@@ -140,8 +145,8 @@ async function waitForCard(page, id, label, timeout) {
       `the card of ${label} did not appear`,
       `<article data-handoff-id="${id}"> within ${timeout / 1000} s`,
       `cards on the page: ${JSON.stringify(await cardIdsOnPage(page))}; ` +
-        `status: ${JSON.stringify(await page.textContent('#live-status').catch(() => '?'))}; ` +
-        `banner: ${JSON.stringify(await page.textContent('#error-banner').catch(() => '?'))}`,
+        `status: ${JSON.stringify(await squeezed(page, '#live-status'))}; ` +
+        `error banner: ${JSON.stringify(await squeezed(page, '#error-banner'))}`,
     );
   }
 }

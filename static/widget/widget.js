@@ -1,0 +1,665 @@
+// Frontline 网页客服挂件 (web chat widget).
+//
+// A bank adds it with one tag:
+//   <script src="https://bot.example/widget.js" data-frontline-url="https://bot.example"
+//           data-locale="zh-CN" data-title="在线客服" data-color="#c8102e" defer></script>
+//
+// No framework, no build step, no external resources: it loads widget.css from the same base
+// and talks to the Frontline API there. Everything lives under one `.fl-root` element with
+// `fl-` class names. Every string that comes from the server or the customer is put into the
+// page with textContent / createElement, never as markup.
+'use strict';
+
+(() => {
+  const script = document.currentScript;
+  if (!script || window.__frontlineWidget) return;
+  window.__frontlineWidget = true;
+
+  const REQUEST_TIMEOUT_MS = 30000;
+  const HISTORY_TIMEOUT_MS = 10000;
+  const MAX_TEXT = 1000;
+  const MAX_CHIPS = 8;
+  const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+
+  // ---------- configuration from the script tag ----------
+
+  const scriptOrigin = (() => {
+    try {
+      return new URL(script.src, document.baseURI).origin;
+    } catch {
+      return window.location.origin;
+    }
+  })();
+  const API_BASE = (() => {
+    const raw = (script.getAttribute('data-frontline-url') || '').trim();
+    if (!raw) return scriptOrigin;
+    try {
+      const url = new URL(raw, document.baseURI);
+      return (url.origin + url.pathname).replace(/\/+$/, '');
+    } catch {
+      return scriptOrigin;
+    }
+  })();
+  const LOCALE = /^en\b/i.test((script.getAttribute('data-locale') || '').trim()) ? 'en' : 'zh-CN';
+
+  const STRINGS = {
+    'zh-CN': {
+      title: '在线客服',
+      open: (title) => `打开${title}`,
+      close: (title) => `关闭${title}`,
+      subtitle: '智能助手 · 必要时为您转接人工',
+      intro: '您好,请问有什么可以帮您?请直接描述您遇到的问题。',
+      privacy: '为了您的资金安全,请不要在对话中发送密码、验证码或完整的身份证号。',
+      log: '对话记录',
+      you: '我说:',
+      bot: '客服说:',
+      inputLabel: '输入您的问题',
+      placeholder: '请输入您的问题',
+      send: '发送',
+      sending: '发送中…',
+      failed: '发送失败',
+      retry: '重试',
+      retryLabel: '重试发送这条消息',
+      rejected: '未能发送:',
+      rejectedGeneric: '请求有误,请修改后再试。',
+      typing: '客服正在输入…',
+      quickReplies: '快捷回复',
+      loading: '正在加载之前的对话…',
+      historyFailed: '之前的对话暂时无法加载,您可以继续留言。',
+      handoff:
+        '已为您转接人工客服。坐席接入前请不要关闭本窗口,您之前说明的情况已同步给坐席,无需重复。',
+    },
+    en: {
+      title: 'Customer service',
+      open: (title) => `Open chat: ${title}`,
+      close: (title) => `Close chat: ${title}`,
+      subtitle: 'Assistant · a human agent if needed',
+      intro: 'Hello, how can I help you? Please describe the problem in your own words.',
+      privacy: 'For your safety, never send passwords, verification codes or full ID numbers here.',
+      log: 'Conversation',
+      you: 'You said:',
+      bot: 'Assistant said:',
+      inputLabel: 'Type your question',
+      placeholder: 'Type your question',
+      send: 'Send',
+      sending: 'Sending…',
+      failed: 'Not sent',
+      retry: 'Retry',
+      retryLabel: 'Retry sending this message',
+      rejected: 'Not sent: ',
+      rejectedGeneric: 'The request was not accepted. Please change it and try again.',
+      typing: 'The assistant is typing…',
+      quickReplies: 'Suggested replies',
+      loading: 'Loading the earlier conversation…',
+      historyFailed: 'The earlier conversation could not be loaded. You can keep writing.',
+      handoff:
+        'You are being transferred to a human agent. Please keep this window open until an agent joins; ' +
+        'they already have what you told us, so you will not need to repeat it.',
+    },
+  };
+  const T = STRINGS[LOCALE];
+  const TITLE = (script.getAttribute('data-title') || '').trim().slice(0, 60) || T.title;
+  const COLOR = (script.getAttribute('data-color') || '').trim();
+
+  // ---------- session storage (per API base) ----------
+
+  const memoryStore = {};
+  const KEY_PREFIX = `frontline.widget:${API_BASE}:`;
+  const store = {
+    get(name) {
+      try {
+        return window.sessionStorage.getItem(KEY_PREFIX + name);
+      } catch {
+        return Object.prototype.hasOwnProperty.call(memoryStore, name) ? memoryStore[name] : null;
+      }
+    },
+    set(name, value) {
+      memoryStore[name] = value;
+      try {
+        window.sessionStorage.setItem(KEY_PREFIX + name, value);
+      } catch {
+        /* storage disabled: this page only */
+      }
+    },
+  };
+
+  function storedConversationId() {
+    const id = store.get('conversation');
+    return id && ID_PATTERN.test(id) ? id : null;
+  }
+
+  function newConversationId() {
+    const bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return `w-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  }
+
+  let conversationId = storedConversationId();
+
+  function ensureConversationId() {
+    if (!conversationId) {
+      conversationId = newConversationId();
+      store.set('conversation', conversationId);
+    }
+    return conversationId;
+  }
+
+  // ---------- DOM helpers ----------
+
+  const uid = Math.random().toString(36).slice(2, 10);
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function icon(paths, className) {
+    const svg = document.createElementNS(SVG_NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    svg.setAttribute('class', `fl-icon ${className || ''}`.trim());
+    for (const d of paths) {
+      const path = document.createElementNS(SVG_NS, 'path');
+      path.setAttribute('d', d);
+      svg.appendChild(path);
+    }
+    return svg;
+  }
+
+  const ICON_CHAT = [
+    'M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6A.5.5 0 0 1 5 19.2V16h.5A1.5 1.5 0 0 1 4 14.5z',
+  ];
+  const ICON_CLOSE = ['M6 6l12 12M18 6L6 18'];
+  const ICON_SEND = ['M4 12l16-8-6 16-2.5-6.5z', 'M11.5 13.5L20 4'];
+
+  // ---------- safe Markdown subset: paragraphs, line breaks, **bold**, lists ----------
+
+  /** Appends `text` to `parent`, turning **bold** into <strong>; everything else stays text. */
+  function appendInline(parent, text) {
+    const pattern = /\*\*(?=\S)([\s\S]*?\S)\*\*/g;
+    let last = 0;
+    let match;
+    while ((match = pattern.exec(text)) !== null) {
+      if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      parent.appendChild(el('strong', null, match[1]));
+      last = pattern.lastIndex;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  const BULLET = /^\s*[-*•·]\s+(.*)$/;
+  const NUMBERED = /^\s*(\d{1,3})[.)、]\s*(.*)$/;
+
+  /** Builds the reply as elements: blank lines separate paragraphs, single newlines break lines. */
+  function renderMarkdown(text) {
+    const fragment = document.createDocumentFragment();
+    const lines = String(text).replace(/\r\n?/g, '\n').split('\n');
+    let paragraph = null;
+    let list = null;
+    let listKind = null;
+
+    const endBlocks = () => {
+      paragraph = null;
+      list = null;
+      listKind = null;
+    };
+
+    for (const line of lines) {
+      if (!line.trim()) {
+        endBlocks();
+        continue;
+      }
+      const bullet = BULLET.exec(line);
+      const numbered = bullet ? null : NUMBERED.exec(line);
+      if (bullet || (numbered && numbered[2].trim())) {
+        const kind = bullet ? 'ul' : 'ol';
+        if (!list || listKind !== kind) {
+          list = el(kind, 'fl-list');
+          if (kind === 'ol') {
+            const start = parseInt(numbered[1], 10);
+            if (start !== 1) list.setAttribute('start', String(start));
+          }
+          listKind = kind;
+          fragment.appendChild(list);
+        }
+        paragraph = null;
+        const item = el('li');
+        appendInline(item, bullet ? bullet[1] : numbered[2]);
+        list.appendChild(item);
+        continue;
+      }
+      list = null;
+      listKind = null;
+      if (paragraph) {
+        paragraph.appendChild(el('br'));
+      } else {
+        paragraph = el('p');
+        fragment.appendChild(paragraph);
+      }
+      appendInline(paragraph, line.trim());
+    }
+    return fragment;
+  }
+
+  // ---------- building the widget ----------
+
+  const ids = {
+    panel: `fl-panel-${uid}`,
+    title: `fl-title-${uid}`,
+    input: `fl-input-${uid}`,
+  };
+
+  const root = el('div', 'fl-root');
+  root.setAttribute('lang', LOCALE);
+  root.setAttribute('data-frontline-widget', '');
+  root.style.display = 'none'; // until widget.css has loaded
+
+  const launcher = el('button', 'fl-launcher');
+  launcher.type = 'button';
+  launcher.setAttribute('aria-label', T.open(TITLE));
+  launcher.setAttribute('aria-expanded', 'false');
+  launcher.setAttribute('aria-controls', ids.panel);
+  launcher.appendChild(icon(ICON_CHAT, 'fl-icon-chat'));
+
+  const panel = el('section', 'fl-panel');
+  panel.id = ids.panel;
+  panel.setAttribute('role', 'dialog');
+  panel.setAttribute('aria-modal', 'false');
+  panel.setAttribute('aria-labelledby', ids.title);
+  panel.hidden = true;
+
+  const header = el('div', 'fl-header');
+  const heading = el('div', 'fl-heading');
+  const title = el('h2', 'fl-title', TITLE);
+  title.id = ids.title;
+  heading.append(title, el('p', 'fl-subtitle', T.subtitle));
+  const closeButton = el('button', 'fl-close');
+  closeButton.type = 'button';
+  closeButton.setAttribute('aria-label', T.close(TITLE));
+  closeButton.appendChild(icon(ICON_CLOSE, 'fl-icon-close'));
+  header.append(heading, closeButton);
+
+  const log = el('div', 'fl-log');
+  log.setAttribute('role', 'log');
+  log.setAttribute('aria-live', 'polite');
+  log.setAttribute('aria-label', T.log);
+  log.tabIndex = 0;
+  const intro = el('div', 'fl-intro');
+  intro.append(el('p', null, T.intro), el('p', 'fl-privacy', T.privacy));
+  const history = el('div', 'fl-history');
+  const messages = el('div', 'fl-messages');
+  log.append(intro, history, messages);
+
+  const noticeRegion = el('div', 'fl-notice-region');
+  noticeRegion.setAttribute('role', 'status');
+  noticeRegion.setAttribute('aria-live', 'polite');
+
+  const composer = el('div', 'fl-composer');
+  const inputLabel = el('label', 'fl-sr-only', T.inputLabel);
+  inputLabel.htmlFor = ids.input;
+  const input = el('textarea', 'fl-input');
+  input.id = ids.input;
+  input.rows = 1;
+  input.maxLength = MAX_TEXT;
+  input.placeholder = T.placeholder;
+  input.autocomplete = 'off';
+  input.setAttribute('enterkeyhint', 'send');
+  const sendButton = el('button', 'fl-send');
+  sendButton.type = 'button';
+  sendButton.appendChild(icon(ICON_SEND, 'fl-icon-send'));
+  sendButton.appendChild(el('span', 'fl-send-text', T.send));
+  composer.append(inputLabel, input, sendButton);
+
+  panel.append(header, log, noticeRegion, composer);
+  root.append(launcher, panel);
+
+  // The bank's colour, with a readable text colour on top of it.
+  function applyColour() {
+    if (!COLOR || !(window.CSS && CSS.supports && CSS.supports('color', COLOR))) return;
+    root.style.setProperty('--fl-color', COLOR);
+    const probe = el('span');
+    probe.style.color = COLOR;
+    root.appendChild(probe);
+    const rgb = (getComputedStyle(probe).color.match(/[\d.]+/g) || []).map(Number);
+    probe.remove();
+    if (rgb.length >= 3) {
+      const [r, g, b] = rgb.map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      // White text needs 4.5:1, i.e. luminance below ~0.18; otherwise use near-black.
+      root.style.setProperty('--fl-on-color', luminance > 0.18 ? '#111111' : '#ffffff');
+    }
+  }
+
+  function loadStylesheet() {
+    const href = `${API_BASE}/widget.css`;
+    const reveal = () => {
+      root.style.display = '';
+      scrollToEnd(); // anything rendered before the styles came had no size to scroll by
+    };
+    const existing = Array.from(document.querySelectorAll('link[rel="stylesheet"]')).find(
+      (l) => l.href === new URL(href, document.baseURI).href,
+    );
+    if (existing) {
+      if (existing.sheet) reveal();
+      else {
+        existing.addEventListener('load', reveal);
+        existing.addEventListener('error', reveal);
+        setTimeout(reveal, 5000);
+      }
+      return;
+    }
+    const link = el('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    link.addEventListener('load', reveal);
+    link.addEventListener('error', reveal); // unstyled but usable
+    setTimeout(reveal, 5000);
+    (document.head || document.documentElement).appendChild(link);
+  }
+
+  // ---------- state ----------
+
+  let busy = false; // a request (a message or the history) is in flight
+  let typing = null;
+
+  function updateControls() {
+    sendButton.disabled = busy;
+    sendButton.setAttribute('aria-disabled', String(busy));
+    for (const b of panel.querySelectorAll('.fl-chip, .fl-retry')) b.disabled = busy;
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function autosize() {
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, 132)}px`;
+  }
+
+  // ---------- messages ----------
+
+  function addCustomer(text, container) {
+    const msg = el('div', 'fl-msg fl-msg--customer');
+    msg.setAttribute('data-fl-state', 'sent');
+    msg.append(el('span', 'fl-sr-only', T.you), el('div', 'fl-bubble', text));
+    (container || messages).appendChild(msg);
+    scrollToEnd();
+    return msg;
+  }
+
+  function addBot(text, quickReplies, container) {
+    const msg = el('div', 'fl-msg fl-msg--bot');
+    const bubble = el('div', 'fl-bubble fl-md');
+    bubble.appendChild(renderMarkdown(text));
+    msg.append(el('span', 'fl-sr-only', T.bot), bubble);
+    const chips = (quickReplies || [])
+      .filter((q) => typeof q === 'string' && q.trim())
+      .slice(0, MAX_CHIPS);
+    if (chips.length) {
+      const group = el('div', 'fl-chips');
+      group.setAttribute('role', 'group');
+      group.setAttribute('aria-label', T.quickReplies);
+      for (const label of chips) {
+        const chip = el('button', 'fl-chip', label);
+        chip.type = 'button';
+        chip.addEventListener('click', () => {
+          if (busy) return;
+          send(label.trim());
+        });
+        group.appendChild(chip);
+      }
+      msg.appendChild(group);
+    }
+    (container || messages).appendChild(msg);
+    scrollToEnd();
+    return msg;
+  }
+
+  function addNote(text, className) {
+    const note = el('p', `fl-note ${className || ''}`.trim(), text);
+    messages.appendChild(note);
+    scrollToEnd();
+    return note;
+  }
+
+  /** Quick replies belong to their turn: once anything is sent they are gone. */
+  function removeChips() {
+    for (const group of panel.querySelectorAll('.fl-chips')) group.remove();
+  }
+
+  function setStatus(msg, state, detail) {
+    msg.setAttribute('data-fl-state', state);
+    let status = msg.querySelector('.fl-msg-status');
+    if (state === 'sent') {
+      if (status) status.remove();
+      return;
+    }
+    if (!status) {
+      status = el('div', 'fl-msg-status');
+      msg.appendChild(status);
+    }
+    status.replaceChildren();
+    if (state === 'sending') {
+      status.appendChild(el('span', 'fl-status-text', T.sending));
+    } else if (state === 'failed') {
+      status.appendChild(el('span', 'fl-status-text', T.failed));
+      const retry = el('button', 'fl-retry', T.retry);
+      retry.type = 'button';
+      retry.title = T.retryLabel;
+      retry.addEventListener('click', () => {
+        if (busy) return;
+        // Sent again now, so it belongs after anything sent since.
+        messages.appendChild(msg);
+        deliver(msg, msg.querySelector('.fl-bubble').textContent);
+      });
+      status.appendChild(retry);
+    } else if (state === 'rejected') {
+      status.appendChild(el('span', 'fl-status-text', `${T.rejected}${detail || T.rejectedGeneric}`));
+    }
+    scrollToEnd();
+  }
+
+  function showTyping() {
+    hideTyping();
+    typing = el('div', 'fl-typing');
+    const dots = el('span', 'fl-dots');
+    dots.setAttribute('aria-hidden', 'true');
+    dots.append(el('span', 'fl-dot'), el('span', 'fl-dot'), el('span', 'fl-dot'));
+    typing.append(dots, el('span', 'fl-sr-only', T.typing));
+    messages.appendChild(typing);
+    scrollToEnd();
+  }
+
+  function hideTyping() {
+    if (typing) typing.remove();
+    typing = null;
+  }
+
+  function applyState(state, handoff) {
+    const handedOff = Boolean(handoff) || state === 'handed_off';
+    const shown = noticeRegion.querySelector('.fl-notice');
+    if (handedOff && !shown) {
+      const notice = el('div', 'fl-notice');
+      notice.append(icon(['M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM12 8v5M12 16h.01'], 'fl-icon-info'));
+      notice.appendChild(el('p', 'fl-notice-text', T.handoff));
+      noticeRegion.appendChild(notice);
+    } else if (!handedOff && shown && state) {
+      shown.remove();
+    }
+    root.classList.toggle('fl-handed-off', handedOff);
+    scrollToEnd(); // the notice takes room from the message list
+  }
+
+  // ---------- talking to the API ----------
+
+  async function request(url, options, timeoutMs) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(url, { ...options, signal: controller.signal, credentials: 'omit' });
+      let body = null;
+      try {
+        body = await response.json();
+      } catch {
+        /* not JSON */
+      }
+      return { status: response.status, ok: response.ok, body };
+    } catch {
+      return { status: 0, ok: false, body: null };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function errorMessage(body) {
+    const message = body && body.error && body.error.message;
+    return typeof message === 'string' && message.trim() ? message.trim().slice(0, 300) : '';
+  }
+
+  async function deliver(msg, text) {
+    busy = true;
+    removeChips();
+    setStatus(msg, 'sending');
+    updateControls();
+    showTyping();
+    const id = ensureConversationId();
+    let result;
+    try {
+      result = await request(
+        `${API_BASE}/v1/conversations/${encodeURIComponent(id)}/messages`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text, channel: 'web', locale: LOCALE }),
+        },
+        REQUEST_TIMEOUT_MS,
+      );
+    } finally {
+      hideTyping();
+      busy = false;
+    }
+    if (result.ok && result.body) {
+      setStatus(msg, 'sent');
+      const reply = result.body.reply || {};
+      if (typeof reply.text === 'string' && reply.text.trim()) {
+        addBot(reply.text, Array.isArray(reply.quick_replies) ? reply.quick_replies : []);
+      }
+      applyState(result.body.state, result.body.handoff);
+    } else if (result.status === 0 || result.status >= 500 || result.status === 408 || result.status === 429) {
+      setStatus(msg, 'failed');
+    } else {
+      setStatus(msg, 'rejected', errorMessage(result.body));
+      // The message was refused as written: give it back for editing.
+      if (!input.value) {
+        input.value = text;
+        autosize();
+      }
+    }
+    updateControls();
+    // A chip or retry button that had the focus is gone now: keep the keyboard in the input.
+    if ((!document.activeElement || document.activeElement === document.body) && !panel.hidden) input.focus();
+  }
+
+  function send(text) {
+    if (busy || !text) return;
+    const msg = addCustomer(text);
+    deliver(msg, text);
+  }
+
+  function sendFromInput() {
+    const text = input.value.trim();
+    if (busy || !text) return;
+    input.value = '';
+    autosize();
+    send(text.slice(0, MAX_TEXT));
+  }
+
+  async function loadHistory() {
+    if (!conversationId) return;
+    busy = true;
+    updateControls();
+    const loading = addNote(T.loading, 'fl-note--loading');
+    const result = await request(
+      `${API_BASE}/v1/conversations/${encodeURIComponent(conversationId)}`,
+      { method: 'GET', headers: { accept: 'application/json' } },
+      HISTORY_TIMEOUT_MS,
+    );
+    loading.remove();
+    busy = false;
+    updateControls();
+    if (result.ok && result.body) {
+      const transcript = Array.isArray(result.body.transcript) ? result.body.transcript : [];
+      for (const line of transcript) {
+        if (!line || typeof line.text !== 'string') continue;
+        if (line.role === 'customer') addCustomer(line.text, history);
+        else if (line.role === 'bot') addBot(line.text, [], history);
+      }
+      applyState(result.body.state, result.body.handoff);
+    } else if (result.status !== 404) {
+      addNote(T.historyFailed, 'fl-note--error');
+    }
+    scrollToEnd();
+  }
+
+  // ---------- opening and closing ----------
+
+  function open(focus) {
+    panel.hidden = false;
+    launcher.hidden = true;
+    launcher.setAttribute('aria-expanded', 'true');
+    root.classList.add('fl-open');
+    store.set('open', '1');
+    scrollToEnd();
+    autosize();
+    if (focus) input.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute('aria-expanded', 'false');
+    root.classList.remove('fl-open');
+    store.set('open', '0');
+    launcher.focus();
+  }
+
+  launcher.addEventListener('click', () => open(true));
+  closeButton.addEventListener('click', close);
+  panel.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !event.isComposing) {
+      event.preventDefault();
+      close();
+    }
+  });
+  input.addEventListener('keydown', (event) => {
+    // Enter sends; Shift+Enter is a new line; Enter that confirms an IME candidate does nothing.
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      sendFromInput();
+    }
+  });
+  input.addEventListener('input', autosize);
+  sendButton.addEventListener('click', () => {
+    sendFromInput();
+    input.focus();
+  });
+
+  function start() {
+    document.body.appendChild(root);
+    applyColour();
+    loadStylesheet();
+    if (store.get('open') === '1') open(false);
+    loadHistory();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+  else start();
+})();

@@ -1,0 +1,49 @@
+//! The pages in a real headless Chromium (Debian's `chromium`, driven by `playwright-core`;
+//! `scripts/test` installs both). Each test starts a server and runs one script of
+//! `tests/browser/` against it; the scripts save screenshots under `target/artefacts/`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::helpers::{repo_root, spawn_app};
+
+fn artefacts() -> PathBuf {
+    repo_root().join("target/artefacts")
+}
+
+/// Runs `tests/browser/<script>` against a fresh server; panics with its output on failure.
+async fn run_browser_script(script: &str, success_line: &str) {
+    let app = spawn_app().await;
+    let script = repo_root().join("tests/browser").join(script);
+    let address = app.address.clone();
+    // The server runs on this runtime's other thread while node blocks this one.
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .env("FRONTLINE_URL", address)
+            .env("ARTEFACT_DIR", artefacts())
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs (scripts/test installs chromium and playwright-core)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains(success_line),
+        "the browser test failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_console_shows_handoffs_live_and_one_click_acknowledges_one() {
+    run_browser_script("agent_console.mjs", "agent console: ok").await;
+    assert!(artefacts().join("agent-console.png").is_file());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_holds_a_conversation_on_desktop_and_phone() {
+    run_browser_script("widget.mjs", "widget: ok").await;
+    assert!(artefacts().join("widget-desktop.png").is_file());
+    assert!(artefacts().join("widget-phone.png").is_file());
+}
