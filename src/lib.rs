@@ -5,6 +5,7 @@
 //! shared vocabulary types.
 
 pub mod api;
+pub mod check;
 pub mod cli;
 pub mod content;
 pub mod conversations;
@@ -19,4 +20,5 @@ pub mod reply;
 pub mod settings;
 pub mod startup;
 pub mod store;
+pub mod stories;
 pub mod telemetry;

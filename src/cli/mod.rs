@@ -1,8 +1,10 @@
-//! The command line: `frontline serve`, `frontline eval` and `frontline transcripts`. Each subcommand parses its
+//! The command line: `frontline serve`, `check`, `test`, `eval` and `transcripts`. Each subcommand parses its
 //! arguments into settings and calls the library.
 
+mod check;
 mod eval;
 mod serve;
+mod test;
 mod transcripts;
 
 use std::process::ExitCode;
@@ -19,11 +21,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check the content before publishing: every problem as path:line:col; exit code 0
+    /// clean, 1 warnings, 2 errors.
+    Check(check::CheckArgs),
     /// Serve the HTTP API with the content under --content.
     Serve(serve::ServeArgs),
     /// Measure how well messages are understood: cross-validation over the content, or
     /// --train A.csv --test B.csv for any labelled dataset.
     Eval(eval::EvalArgs),
+    /// Play the conversation tests (tests/stories/) and report each story's first
+    /// difference; exit code 0 when all pass.
+    Test(test::TestArgs),
     /// Play the scripted conversations of scenarios/seeds.yaml and write what the bot
     /// answered to docs/transcripts.md.
     Transcripts(transcripts::TranscriptsArgs),
@@ -32,8 +40,10 @@ enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Check(args) => check::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Test(args) => test::run(args),
         Command::Transcripts(args) => transcripts::run(args),
     }
 }

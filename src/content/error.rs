@@ -10,6 +10,8 @@ pub struct ContentError {
     pub path: PathBuf,
     /// 1-based line; 1 when the problem concerns the whole file.
     pub line: usize,
+    /// 1-based column, where the parser knows it; 1 otherwise.
+    pub column: usize,
     pub message: String,
 }
 
@@ -18,6 +20,7 @@ impl ContentError {
         Self {
             path: path.to_path_buf(),
             line: line.max(1),
+            column: 1,
             message: message.into(),
         }
     }
@@ -29,7 +32,9 @@ impl ContentError {
         let rendered = error.to_string();
         let first = rendered.lines().next().unwrap_or_default();
         let message = explain(strip_location_prefix(first));
-        Self::new(path, line, message)
+        let mut located = Self::new(path, line, message);
+        located.column = error.location().map_or(1, |l| l.column() as usize).max(1);
+        located
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::content::LocaleContent;
-use crate::domain::Locale;
+use crate::domain::{IntentId, Locale};
 use crate::nlu::{self, Analysis, IntentModel, Label, LabelledText, TrainError};
 
 pub use dataset::{DatasetError, read_labelled_csv};
@@ -33,6 +33,39 @@ pub enum Method {
 /// Cross-validates the content of one locale.
 pub fn cross_validate(content: &LocaleContent, folds: usize) -> Result<EvalReport, TrainError> {
     let started = Instant::now();
+    let predictions = cross_validated(content, folds)?;
+    let outcomes: Vec<metrics::Outcome> = predictions
+        .into_iter()
+        .map(|p| metrics::Outcome {
+            predicted: match p.predicted {
+                Some((id, _)) => Label::Intent(id),
+                None => Label::OutOfScope,
+            },
+            expected: p.example.label,
+            text: p.example.text,
+        })
+        .collect();
+    Ok(EvalReport::from_outcomes(
+        content.locale,
+        Method::CrossValidation { folds },
+        &outcomes,
+        started.elapsed().as_secs_f64(),
+    ))
+}
+
+/// An example as a model trained without it reads it.
+pub struct Prediction {
+    pub example: LabelledText,
+    /// The recognised intent and its confidence; `None`: rejected as out of scope.
+    pub predicted: Option<(IntentId, f32)>,
+}
+
+/// Every example of a locale predicted by a model trained on the other folds: what a
+/// customer writing that example would get.
+pub fn cross_validated(
+    content: &LocaleContent,
+    folds: usize,
+) -> Result<Vec<Prediction>, TrainError> {
     let analyser = nlu::analyser_for(content);
     let examples = nlu::training_examples(content);
     let analyses: Vec<Analysis> = examples
@@ -41,7 +74,7 @@ pub fn cross_validate(content: &LocaleContent, folds: usize) -> Result<EvalRepor
         .collect();
     let classes = class_numbers(&examples);
     let fold_of = nlu::stratified_folds(&classes, folds, FOLD_SEED);
-    let mut outcomes = Vec::with_capacity(examples.len());
+    let mut predicted: Vec<Option<Option<(IntentId, f32)>>> = vec![None; examples.len()];
     for fold in 0..folds {
         let train: Vec<(&Analysis, &Label)> = (0..examples.len())
             .filter(|&i| fold_of[i] != fold)
@@ -49,19 +82,22 @@ pub fn cross_validate(content: &LocaleContent, folds: usize) -> Result<EvalRepor
             .collect();
         let model = IntentModel::train_analysed(&train, content.out_of_scope.threshold)?;
         for i in (0..examples.len()).filter(|&i| fold_of[i] == fold) {
-            outcomes.push(metrics::Outcome {
-                expected: examples[i].label.clone(),
-                predicted: predict(&model, &analyses[i]),
-                text: examples[i].text.clone(),
-            });
+            predicted[i] = Some(
+                model
+                    .rank(&analyses[i])
+                    .best()
+                    .map(|(id, p)| (id.clone(), p)),
+            );
         }
     }
-    Ok(EvalReport::from_outcomes(
-        content.locale,
-        Method::CrossValidation { folds },
-        &outcomes,
-        started.elapsed().as_secs_f64(),
-    ))
+    Ok(examples
+        .into_iter()
+        .zip(predicted)
+        .map(|(example, predicted)| Prediction {
+            example,
+            predicted: predicted.flatten(),
+        })
+        .collect())
 }
 
 /// Trains on `train` and measures on `test`.

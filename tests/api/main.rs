@@ -2,6 +2,7 @@
 //! real binary), with the bundled content.
 
 mod browser;
+mod check;
 mod cli;
 mod conversations;
 mod deliveries;
@@ -15,6 +16,7 @@ mod pages;
 mod parse;
 mod receiver;
 mod reload;
+mod stories;
 mod templates;
 mod twilio;
 mod understanding;

@@ -1,0 +1,181 @@
+//! `frontline check`: everything content staff need to know before they publish, as
+//! `path:line:col: error|warning: message`, every problem at once. Errors are what the
+//! service would refuse or what breaks a product rule (a missing disclosure, an admission
+//! of fault, a phone prompt too long to listen to); warnings are what makes understanding
+//! worse (examples that read like another intent, near-duplicates). The exit code (0 clean,
+//! 1 warnings, 2 errors) lets a publishing pipeline gate on it.
+
+mod conflicts;
+mod examples;
+mod source;
+mod templates;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::content::{Catalog, LocaleContent};
+use crate::reply::Composer;
+
+pub use conflicts::DEFAULT_CONFLICT_CONFIDENCE;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One problem at one place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Finding {
+    fn new(
+        path: &Path,
+        (line, column): (usize, usize),
+        severity: Severity,
+        message: String,
+    ) -> Self {
+        Finding {
+            // `./intents/…` reads better as `intents/…`.
+            path: path.strip_prefix(".").unwrap_or(path).to_path_buf(),
+            line: line.max(1),
+            column: column.max(1),
+            severity,
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.severity.as_str(),
+            self.message
+        )
+    }
+}
+
+/// What to check beyond the files themselves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CheckOptions {
+    /// Cross-validate and report examples the model reads as another intent (slow-ish:
+    /// trains the model a few times per locale).
+    pub conflicts: bool,
+    /// How sure the model must be of the other intent for a conflict to be reported.
+    pub conflict_confidence: f32,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            conflicts: true,
+            conflict_confidence: DEFAULT_CONFLICT_CONFIDENCE,
+        }
+    }
+}
+
+/// Every finding, sorted by file and place.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// 0 clean, 1 warnings only, 2 errors.
+    pub fn exit_code(&self) -> u8 {
+        if self.errors() > 0 {
+            2
+        } else if self.warnings() > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Checks the content tree under `root`.
+pub fn check(root: &Path, options: CheckOptions) -> Report {
+    let mut findings = Vec::new();
+    match Catalog::load(root) {
+        Err(errors) => {
+            // Later checks need loaded content; the loader already reports every file.
+            findings.extend(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| Finding::new(&e.path, (e.line, e.column), Severity::Error, e.message)),
+            );
+        }
+        Ok(catalog) => {
+            let composer = Composer::new(&catalog);
+            for content in catalog.locales() {
+                let files = source::Files::new(catalog.root(), content.locale);
+                findings.extend(check_locale(&files, content, &composer, options));
+            }
+            findings.extend(templates::missing_locales(&catalog));
+        }
+    }
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
+    });
+    findings.dedup();
+    Report { findings }
+}
+
+fn check_locale(
+    files: &source::Files,
+    content: &LocaleContent,
+    composer: &Composer,
+    options: CheckOptions,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    findings.extend(examples::near_duplicates(files, content));
+    findings.extend(templates::forbidden_phrases(files, content));
+    findings.extend(templates::missing_disclosures(files, content));
+    findings.extend(templates::unknown_variables(files, content));
+    findings.extend(templates::long_ivr_prompts(files, content, composer));
+    if options.conflicts {
+        findings.extend(conflicts::conflicts(
+            files,
+            content,
+            options.conflict_confidence,
+        ));
+    }
+    findings
+}

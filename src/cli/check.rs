@@ -1,0 +1,40 @@
+//! `frontline check [DIR]`: every problem in the content as `path:line:col: severity:
+//! message`; exit code 0 (clean), 1 (warnings) or 2 (errors).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::check::{CheckOptions, DEFAULT_CONFLICT_CONFIDENCE, check};
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Folder holding intents/, templates/ and knowledge-base/
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Skip the cross-validation that finds examples reading as another intent (faster)
+    #[arg(long)]
+    no_conflicts: bool,
+    /// How sure the model must be of the other intent to report a conflict (0–1)
+    #[arg(long, default_value_t = DEFAULT_CONFLICT_CONFIDENCE, value_name = "P")]
+    conflict_confidence: f32,
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let report = check(
+        &args.dir,
+        CheckOptions {
+            conflicts: !args.no_conflicts,
+            conflict_confidence: args.conflict_confidence,
+        },
+    );
+    for finding in &report.findings {
+        println!("{finding}");
+    }
+    eprintln!(
+        "frontline check: {} error(s), {} warning(s) in {}",
+        report.errors(),
+        report.warnings(),
+        args.dir.display()
+    );
+    ExitCode::from(report.exit_code())
+}

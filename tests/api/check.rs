@@ -1,0 +1,139 @@
+//! `frontline check`, the real binary on content trees with deliberate problems: every
+//! problem at its path, line and column, and the exit code a publishing pipeline gates on.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::helpers::{copy_content, repo_root};
+
+fn check(dir: &Path, extra: &[&str]) -> (i32, String) {
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .arg("check")
+        .arg(dir)
+        .args(extra)
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// The 1-based line of the first line of `file` containing `needle`.
+fn line_of(file: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} in {}", file.display()))
+        + 1
+}
+
+fn edit(file: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains(from), "{from} in {}", file.display());
+    std::fs::write(file, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn broken_files_are_all_reported_with_path_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    let atm = dir.path().join("intents/zh-CN/atm_cash_retention.yaml");
+    edit(&atm, "kind: complaint", "kind: moan");
+    let fee = dir.path().join("intents/en/fee_dispute.yaml");
+    edit(&fee, "id: fee_dispute", "id: fee_dispute\ncolour: red");
+
+    let (code, out) = check(dir.path(), &["--no-conflicts"]);
+    assert_eq!(code, 2, "errors exit with 2\n{out}");
+    let kind_line = line_of(&atm, "kind: moan");
+    assert!(
+        out.contains(&format!(
+            "intents/zh-CN/atm_cash_retention.yaml:{kind_line}:7: error: unknown variant `moan`"
+        )),
+        "{out}"
+    );
+    let colour_line = line_of(&fee, "colour: red");
+    assert!(
+        out.contains(&format!("intents/en/fee_dispute.yaml:{colour_line}:"))
+            && out.contains("unknown field `colour`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn product_rules_in_templates_are_errors_at_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    let loss = dir.path().join("templates/zh-CN/product_loss_risk.yaml");
+    // A guidance variant without the required disclosure, and a guarantee of returns.
+    edit(
+        &loss,
+        "      - 需要跟您说明的是:理财非存款、",
+        "      - 这款产品保证收益,请放心。\n      - 需要跟您说明的是:理财非存款、",
+    );
+    let atm = dir.path().join("templates/zh-CN/atm_cash_retention.yaml");
+    edit(
+        &atm,
+        "{{facts.registration}}",
+        "{{facts.registration}}{{slots.colour}}",
+    );
+    let greeting = dir.path().join("intents/zh-CN/greeting.yaml");
+    edit(
+        &greeting,
+        "examples:\n",
+        "examples:\n  - 哈喽朋友们你们好\n  - 哈喽,朋友们,你们好!\n",
+    );
+
+    let (code, out) = check(dir.path(), &["--no-conflicts"]);
+    assert_eq!(code, 2, "{out}");
+    let promise = line_of(&loss, "保证收益");
+    assert!(
+        out.contains(&format!(
+            "templates/zh-CN/product_loss_risk.yaml:{promise}:13: error: forbidden phrase `保证收益`"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "templates/zh-CN/product_loss_risk.yaml:{promise}:9: error: guidance variant lacks the required disclosure `理财非存款`"
+        )),
+        "{out}"
+    );
+    let variable = line_of(&atm, "slots.colour");
+    assert!(
+        out.contains(&format!(
+            "templates/zh-CN/atm_cash_retention.yaml:{variable}:"
+        )) && out.contains("`slots.colour`: `atm_cash_retention` has no slot `colour`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning: example `哈喽,朋友们,你们好!` nearly repeats"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_example_that_reads_as_another_intent_is_a_conflict_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    let fee = dir.path().join("intents/zh-CN/fee_dispute.yaml");
+    edit(
+        &fee,
+        "examples:\n",
+        "examples:\n  - ATM把我的银行卡吞了,卡退不出来怎么办\n",
+    );
+    let (code, out) = check(dir.path(), &[]);
+    assert!(code >= 1, "{out}");
+    let line = line_of(&fee, "ATM把我的银行卡吞了");
+    assert!(
+        out.contains(&format!("intents/zh-CN/fee_dispute.yaml:{line}:1: warning: conflict: example `ATM把我的银行卡吞了,卡退不出来怎么办` of `fee_dispute` reads as `atm_card_retention`")),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_bundled_content_checks_clean() {
+    let (code, out) = check(&repo_root(), &[]);
+    assert_eq!(code, 0, "the bundled content has problems:\n{out}");
+}
