@@ -3,6 +3,7 @@
 
 mod check;
 mod eval;
+mod schema;
 mod serve;
 mod test;
 mod transcripts;
@@ -24,6 +25,8 @@ enum Command {
     /// Check the content before publishing: every problem as path:line:col; exit code 0
     /// clean, 1 warnings, 2 errors.
     Check(check::CheckArgs),
+    /// Print the JSON Schema of intent files (committed as schemas/intent.schema.json).
+    Schema(schema::SchemaArgs),
     /// Serve the HTTP API with the content under --content.
     Serve(serve::ServeArgs),
     /// Measure how well messages are understood: cross-validation over the content, or
@@ -41,6 +44,7 @@ enum Command {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Schema(args) => schema::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Test(args) => test::run(args),

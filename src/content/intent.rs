@@ -10,7 +10,9 @@ use super::error::{ContentError, ContentErrors};
 use crate::domain::{EntityKind, HandoffReason, IntentId, KnowledgeId, Priority, SlotName};
 
 /// What a message of this intent is, which decides how the reply opens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IntentKind {
     /// Something went wrong for the customer: soothe first.
@@ -25,7 +27,18 @@ pub enum IntentKind {
 
 /// How pressing an intent is for the bank.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
@@ -36,7 +49,9 @@ pub enum Urgency {
 }
 
 /// When an intent sends the customer to a human, beyond the general rules.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum HandoffWhen {
     #[default]
@@ -47,7 +62,7 @@ pub enum HandoffWhen {
 }
 
 /// The intent's own handoff policy.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HandoffPolicy {
     #[serde(default)]
@@ -103,39 +118,69 @@ pub struct Intent {
     pub disclosures: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// One intent of the catalogue, in one locale: `intents/<locale>/<id>.yaml`.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Frontline intent")]
 struct IntentFile {
+    /// The intent id (lower_snake_case), equal to the file name.
+    #[schemars(with = "String", regex(pattern = r"^[a-z][a-z0-9_]{0,63}$"))]
     id: Spanned<String>,
+    /// What staff and agents see.
     title: String,
     kind: IntentKind,
     #[serde(default)]
     urgency: Urgency,
+    /// What customers really write: at least 30 in zh-CN, 12 in en; varied.
+    #[schemars(with = "Vec<String>", length(min = 1))]
     examples: Spanned<Vec<Spanned<String>>>,
+    /// Words that point strongly at this intent.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     keywords: Vec<Spanned<String>>,
+    /// What the bot must learn before it can register the case, asked one at a time.
     #[serde(default)]
     slots: Vec<SlotFile>,
+    /// Knowledge-base articles (`knowledge-base/<locale>/<id>.md`) the replies cite.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     knowledge: Vec<Spanned<String>>,
+    /// The time within which the bank's process does what the reply promises.
+    #[schemars(with = "Option<CommitmentFile>")]
     commitment: Option<Spanned<CommitmentFile>>,
+    /// When this intent goes to a human, beyond the general rules.
     #[serde(default)]
+    #[schemars(with = "Option<HandoffPolicy>")]
     handoff: Option<Spanned<HandoffPolicy>>,
+    /// What the agent should do first, shown in the handoff summary.
     #[serde(default)]
     next_steps: Vec<String>,
+    /// Phrases every guidance variant must contain (regulatory disclosures).
     #[serde(default)]
     disclosures: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// The JSON Schema of intent files, for editors that validate YAML while staff type.
+pub fn intent_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(IntentFile)).unwrap_or_default()
+}
+
+/// A slot: something the bot asks for.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SlotFile {
+    /// lower_snake_case name, used in templates as `{{slots.<name>}}`.
+    #[schemars(with = "String")]
     name: Spanned<String>,
+    /// The entity type that fills it.
     entity: EntityKind,
+    /// The question that asks for it.
+    #[schemars(with = "String")]
     question: Spanned<String>,
 }
 
-#[derive(Deserialize)]
+/// Exactly one of `working_days` or `hours`.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CommitmentFile {
     working_days: Option<u32>,

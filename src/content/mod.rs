@@ -19,6 +19,7 @@ pub use dictionary::DictionaryWord;
 pub use error::{ContentError, ContentErrors};
 pub use intent::{
     Commitment, Example, HandoffPolicy, HandoffWhen, Intent, IntentKind, Slot, Urgency,
+    intent_schema,
 };
 pub use ivr::{IvrSettings, PromptLimit};
 pub use knowledge::Article;

@@ -16,6 +16,7 @@ mod pages;
 mod parse;
 mod receiver;
 mod reload;
+mod schema;
 mod stories;
 mod templates;
 mod twilio;

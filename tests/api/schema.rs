@@ -1,0 +1,54 @@
+//! The JSON Schema of intent files (`schemas/intent.schema.json`), which editors use while
+//! staff type: it is what the loader's types generate, and every intent file points at it.
+
+use std::process::Command;
+
+use crate::helpers::repo_root;
+
+#[test]
+fn the_committed_schema_is_the_one_the_loader_generates() {
+    let output = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .arg("schema")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let generated = String::from_utf8(output.stdout).unwrap();
+    let committed =
+        std::fs::read_to_string(repo_root().join("schemas/intent.schema.json")).unwrap();
+    assert!(
+        generated == committed,
+        "schemas/intent.schema.json is stale: run `cargo run -- schema --out schemas/intent.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    let required = schema["required"].as_array().unwrap();
+    for field in ["id", "title", "kind", "examples"] {
+        assert!(required.iter().any(|r| r == field), "{field} is required");
+    }
+    assert_eq!(
+        schema["additionalProperties"], false,
+        "unknown fields are refused"
+    );
+}
+
+#[test]
+fn every_intent_file_points_editors_at_the_schema() {
+    for locale in ["zh-CN", "en"] {
+        let dir = repo_root().join("intents").join(locale);
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('_') || !name.ends_with(".yaml") {
+                continue;
+            }
+            let first = std::fs::read_to_string(entry.path())
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            assert_eq!(
+                first, "# yaml-language-server: $schema=../../schemas/intent.schema.json",
+                "{locale}/{name}"
+            );
+        }
+    }
+}
