@@ -36,6 +36,11 @@ pub struct EvalArgs {
     /// channel's homophone tolerance: `--utterances tests/data/ivr_homophones.csv`.
     #[arg(long, value_name = "CSV", conflicts_with_all = ["train", "test"])]
     utterances: Option<PathBuf>,
+    /// Compare with the content in DIR (the version in service): per-intent changes and
+    /// newly confused pairs; exit code 1 when the working content understands worse
+    /// (accuracy down more than 0.5 points, or an intent's recall down more than 5).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["train", "test", "utterances"])]
+    baseline: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -128,6 +133,9 @@ fn run_content(args: &EvalArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(baseline) = &args.baseline {
+        return run_comparison(args, baseline, &catalog);
+    }
     let mut reports = Vec::new();
     for content in catalog
         .locales()
@@ -172,6 +180,61 @@ fn run_content(args: &EvalArgs) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+fn run_comparison(args: &EvalArgs, baseline: &std::path::Path, catalog: &Catalog) -> ExitCode {
+    let before = match Catalog::load(baseline) {
+        Ok(before) => before,
+        Err(errors) => {
+            eprintln!("{errors}");
+            eprintln!(
+                "frontline eval: the baseline {} does not load",
+                baseline.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let mut comparisons = Vec::new();
+    for after in catalog
+        .locales()
+        .filter(|c| args.locale.is_none_or(|l| l == c.locale))
+    {
+        let Some(old) = before.locales().find(|b| b.locale == after.locale) else {
+            eprintln!(
+                "frontline eval: the baseline has no {} content",
+                after.locale
+            );
+            continue;
+        };
+        match eval::compare(old, after, usize::from(args.folds)) {
+            Ok(comparison) => {
+                if !args.json {
+                    println!("{}", eval::render_comparison(&comparison));
+                }
+                comparisons.push(comparison);
+            }
+            Err(e) => {
+                eprintln!("frontline eval: {}: {e}", after.locale);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&comparisons).unwrap_or_default()
+        );
+    }
+    let regressions: Vec<String> = comparisons.iter().flat_map(|c| c.regressions()).collect();
+    if regressions.is_empty() {
+        eprintln!("frontline eval: the working content understands no worse than the baseline");
+        ExitCode::SUCCESS
+    } else {
+        for why in &regressions {
+            eprintln!("regression: {why}");
+        }
+        ExitCode::from(1)
+    }
 }
 
 /// Top-1 accuracy of labelled utterances through the web and the ivr scorers.

@@ -3,6 +3,7 @@
 //! are the ones content leads and integrators ask for: accuracy, macro-F1, how much of
 //! what is not banking is rejected, and which intents get confused.
 
+mod compare;
 mod dataset;
 mod metrics;
 mod report;
@@ -15,6 +16,10 @@ use crate::content::LocaleContent;
 use crate::domain::{IntentId, Locale};
 use crate::nlu::{self, Analysis, IntentModel, Label, LabelledText, TrainError};
 
+pub use compare::{
+    Comparison, IntentChange, MAX_ACCURACY_DROP, MAX_INTENT_RECALL_DROP, NewConfusion, compare,
+    render_comparison,
+};
 pub use dataset::{DatasetError, read_labelled_csv};
 pub use metrics::{Confusion, EvalReport, IntentFigures};
 pub use report::render_text;

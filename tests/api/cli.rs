@@ -89,3 +89,59 @@ fn eval_measures_a_labelled_dataset_and_prints_json() {
     assert_eq!(report["macro_f1"], 1.0, "{report}");
     assert_eq!(report["per_intent"].as_array().map(Vec::len), Some(2));
 }
+
+/// Keeps only the first `keep` examples of an intent file.
+fn keep_examples(file: &std::path::Path, keep: usize) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut out = Vec::new();
+    let (mut in_examples, mut kept) = (false, 0);
+    for line in text.lines() {
+        if !line.starts_with(' ') && !line.starts_with('-') {
+            in_examples = line.starts_with("examples:");
+        } else if in_examples && line.trim_start().starts_with("- ") {
+            kept += 1;
+            if kept > keep {
+                continue;
+            }
+        }
+        out.push(line);
+    }
+    std::fs::write(file, out.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn eval_against_a_baseline_refuses_a_change_that_understands_worse() {
+    let base = tempfile::tempdir().unwrap();
+    copy_content(base.path());
+    let work = tempfile::tempdir().unwrap();
+    copy_content(work.path());
+
+    let same = frontline()
+        .args(["eval", "--locale", "zh-CN", "--baseline"])
+        .arg(base.path())
+        .arg("--content")
+        .arg(work.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&same.stdout);
+    assert!(same.status.success(), "{stdout}");
+    assert!(stdout.contains("no intent moved"), "{stdout}");
+
+    keep_examples(&work.path().join("intents/zh-CN/transfer_delay.yaml"), 3);
+    let worse = frontline()
+        .args(["eval", "--locale", "zh-CN", "--baseline"])
+        .arg(base.path())
+        .arg("--content")
+        .arg(work.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&worse.stdout);
+    let stderr = String::from_utf8_lossy(&worse.stderr);
+    assert_eq!(worse.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("transfer_delay"), "{stdout}");
+    assert!(stdout.contains("newly confused:"), "{stdout}");
+    assert!(
+        stderr.contains("regression: zh-CN: `transfer_delay` recall fell"),
+        "{stderr}"
+    );
+}
