@@ -1,6 +1,7 @@
 //! The command line: `frontline serve`, `check`, `test`, `eval` and `transcripts`. Each subcommand parses its
 //! arguments into settings and calls the library.
 
+mod chat;
 mod check;
 mod eval;
 mod schema;
@@ -22,6 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Talk to the bot in the terminal, against the local content.
+    Chat(chat::ChatArgs),
     /// Check the content before publishing: every problem as path:line:col; exit code 0
     /// clean, 1 warnings, 2 errors.
     Check(check::CheckArgs),
@@ -43,6 +46,7 @@ enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Chat(args) => chat::run(args),
         Command::Check(args) => check::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Serve(args) => serve::run(args),

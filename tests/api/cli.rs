@@ -145,3 +145,34 @@ fn eval_against_a_baseline_refuses_a_change_that_understands_worse() {
         "{stderr}"
     );
 }
+
+#[test]
+fn chat_holds_a_conversation_typed_in_the_terminal() {
+    use std::io::Write;
+    let mut child = frontline()
+        .arg("chat")
+        .arg("--content")
+        .arg(crate::helpers::repo_root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("ATM吞了我的钱,气死我了!\n转人工\n".as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("intent atm_cash_retention") && stdout.contains("state active"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("handoff customer_request") && stdout.contains("state handed_off"),
+        "the second line continues the same conversation: {stdout}"
+    );
+}
