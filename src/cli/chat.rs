@@ -3,16 +3,13 @@
 //! customer message; the bot's reply follows with what it understood. Nothing is kept:
 //! the conversation lives in a throw-away store.
 
+use super::scratch::Scratch;
+use crate::conversations::TurnRequest;
+use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
+use crate::live::Services;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-
-use crate::conversations::{Conversations, TurnRequest};
-use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
-use crate::handoff::Outbox;
-use crate::live::{LiveServices, Services};
-use crate::store::SqliteStore;
 
 #[derive(Debug, clap::Args)]
 pub struct ChatArgs {
@@ -46,11 +43,7 @@ pub fn run(args: ChatArgs) -> ExitCode {
 }
 
 async fn chat(args: ChatArgs, services: Services) -> anyhow::Result<()> {
-    let data_dir =
-        std::env::temp_dir().join(format!("frontline-chat-{}", uuid::Uuid::new_v4().simple()));
-    let store = SqliteStore::open(&data_dir).await?;
-    let live = LiveServices::new(services, args.content.clone());
-    let conversations = Conversations::new(Arc::new(live), Arc::new(store), Outbox::default());
+    let conversations = Scratch::open(services, &args.content, "chat").await?;
     let id = ConversationId::parse("chat-1")?;
     eprintln!(
         "frontline chat ({}, {}): type a message, an empty line or Ctrl-D ends",
@@ -102,6 +95,5 @@ async fn chat(args: ChatArgs, services: Services) -> anyhow::Result<()> {
         )?;
         stdout.flush()?;
     }
-    let _ = std::fs::remove_dir_all(&data_dir);
     Ok(())
 }

@@ -5,6 +5,7 @@ mod chat;
 mod check;
 mod eval;
 mod schema;
+mod scratch;
 mod serve;
 mod test;
 mod transcripts;

@@ -3,12 +3,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use crate::conversations::Conversations;
-use crate::handoff::Outbox;
-use crate::live::{LiveServices, Services};
-use crate::store::SqliteStore;
+use super::scratch::Scratch;
+use crate::live::Services;
 use crate::stories::{Outcome, junit_xml, play, read_stories};
 
 #[derive(Debug, clap::Args)]
@@ -42,13 +39,8 @@ pub fn run(args: TestArgs) -> ExitCode {
         }
     };
     let results = actix_web::rt::System::new().block_on(async {
-        let data_dir = tempfile_dir();
-        let store = SqliteStore::open(&data_dir).await?;
-        let live = LiveServices::new(services, args.content.clone());
-        let conversations = Conversations::new(Arc::new(live), Arc::new(store), Outbox::default());
-        let results = play(&conversations, stories).await;
-        let _ = std::fs::remove_dir_all(&data_dir);
-        results
+        let conversations = Scratch::open(services, &args.content, "stories").await?;
+        play(&conversations, stories).await
     });
     let results = match results {
         Ok(results) => results,
@@ -93,12 +85,4 @@ pub fn run(args: TestArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
-}
-
-/// A private folder for the throw-away store.
-fn tempfile_dir() -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "frontline-stories-{}",
-        uuid::Uuid::new_v4().simple()
-    ))
 }
