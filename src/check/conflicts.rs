@@ -16,7 +16,7 @@ pub const DEFAULT_CONFLICT_CONFIDENCE: f32 = 0.6;
 const FOLDS: usize = 5;
 
 pub fn conflicts(files: &Files, content: &LocaleContent, min_confidence: f32) -> Vec<Finding> {
-    let predictions = match eval::cross_validated(content, FOLDS) {
+    let predictions = match eval::cross_validated(content, FOLDS, &|| {}) {
         Ok(predictions) => predictions,
         Err(error) => {
             return vec![Finding::new(

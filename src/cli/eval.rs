@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::progress::ProgressBar;
 use crate::content::Catalog;
 use crate::domain::Locale;
 use crate::eval::{self, EvalReport};
@@ -41,6 +42,10 @@ pub struct EvalArgs {
     /// (accuracy down more than 0.5 points, or an intent's recall down more than 5).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["train", "test", "utterances"])]
     baseline: Option<PathBuf>,
+    /// Also write a report to open in a browser: accuracy per intent, the confusion
+    /// matrix as a heatmap, and the misread examples.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["utterances", "baseline"])]
+    html: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -107,6 +112,9 @@ fn run_dataset(
     });
     match eval::train_test(locale, &train, &test, threshold) {
         Ok(report) => {
+            if let Err(code) = write_html(args, std::slice::from_ref(&report)) {
+                return code;
+            }
             if args.json {
                 println!(
                     "{}",
@@ -141,7 +149,14 @@ fn run_content(args: &EvalArgs) -> ExitCode {
         .locales()
         .filter(|c| args.locale.is_none_or(|l| l == c.locale))
     {
-        match eval::cross_validate(content, usize::from(args.folds)) {
+        let folds = usize::from(args.folds);
+        let bar = ProgressBar::new(
+            format!("{} cross-validation", content.locale),
+            eval::steps(folds),
+        );
+        let outcome = eval::cross_validate(content, folds, &|| bar.step());
+        drop(bar);
+        match outcome {
             Ok(report) => {
                 if !args.json {
                     println!("{}", eval::render_text(&report));
@@ -153,6 +168,9 @@ fn run_content(args: &EvalArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         }
+    }
+    if let Err(code) = write_html(args, &reports) {
+        return code;
     }
     if args.json {
         let examples: usize = reports.iter().map(|r| r.examples).sum();
@@ -182,6 +200,23 @@ fn run_content(args: &EvalArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Writes the HTML report when `--html` asks for one; `Err`: the exit code of a failure.
+fn write_html(args: &EvalArgs, reports: &[EvalReport]) -> Result<(), ExitCode> {
+    let Some(path) = &args.html else {
+        return Ok(());
+    };
+    match std::fs::write(path, eval::render_html(reports)) {
+        Ok(()) => {
+            eprintln!("frontline eval: report written to {}", path.display());
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("frontline eval: cannot write {}: {e}", path.display());
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 fn run_comparison(args: &EvalArgs, baseline: &std::path::Path, catalog: &Catalog) -> ExitCode {
     let before = match Catalog::load(baseline) {
         Ok(before) => before,
@@ -206,7 +241,14 @@ fn run_comparison(args: &EvalArgs, baseline: &std::path::Path, catalog: &Catalog
             );
             continue;
         };
-        match eval::compare(old, after, usize::from(args.folds)) {
+        let folds = usize::from(args.folds);
+        let bar = ProgressBar::new(
+            format!("{} before and after", after.locale),
+            2 * eval::steps(folds),
+        );
+        let outcome = eval::compare(old, after, folds, &|| bar.step());
+        drop(bar);
+        match outcome {
             Ok(comparison) => {
                 if !args.json {
                     println!("{}", eval::render_comparison(&comparison));

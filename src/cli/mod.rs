@@ -4,6 +4,7 @@
 mod chat;
 mod check;
 mod eval;
+mod progress;
 mod schema;
 mod scratch;
 mod serve;

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::metrics::{EvalReport, Outcome};
-use super::{Method, Prediction, cross_validated};
+use super::{Method, OnStep, Prediction, cross_validated};
 use crate::content::LocaleContent;
 use crate::nlu::{Label, TrainError};
 
@@ -112,10 +112,11 @@ pub fn compare(
     before: &LocaleContent,
     after: &LocaleContent,
     folds: usize,
+    on_step: OnStep<'_>,
 ) -> Result<Comparison, TrainError> {
     let started = std::time::Instant::now();
-    let before_outcomes = outcomes(cross_validated(before, folds)?);
-    let after_outcomes = outcomes(cross_validated(after, folds)?);
+    let before_outcomes = outcomes(cross_validated(before, folds, on_step)?);
+    let after_outcomes = outcomes(cross_validated(after, folds, on_step)?);
     let seconds = started.elapsed().as_secs_f64();
     let method = Method::CrossValidation { folds };
     let before_report =

@@ -56,8 +56,36 @@ pub struct EvalReport {
     pub per_intent: Vec<IntentFigures>,
     /// The most frequent mix-ups, worst first.
     pub confused_pairs: Vec<Confusion>,
+    /// Every expected × predicted count, for the heatmap of the HTML report.
+    pub matrix: ConfusionMatrix,
+    /// The misread examples themselves (at most [`MISREAD_KEPT`]), grouped by intent.
+    pub misread: Vec<Misread>,
     pub seconds: f64,
 }
+
+/// The full confusion matrix: `counts[e][p]` examples labelled `labels[e]` were read as
+/// `labels[p]`. The out-of-scope label, when present, is [`OUT_OF_SCOPE`] and comes last.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConfusionMatrix {
+    pub labels: Vec<String>,
+    pub counts: Vec<Vec<usize>>,
+}
+
+/// The name of the out-of-scope row and column of the matrix.
+pub const OUT_OF_SCOPE: &str = "(out of scope)";
+
+/// One example the model got wrong.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Misread {
+    pub text: String,
+    /// `None`: an out-of-scope example taken for an intent.
+    pub expected: Option<String>,
+    /// `None`: rejected as out of scope.
+    pub predicted: Option<String>,
+}
+
+/// How many misread examples a report keeps: enough to review, bounded for huge datasets.
+pub const MISREAD_KEPT: usize = 1000;
 
 /// How many confused pairs a report lists.
 const CONFUSED_PAIRS_SHOWN: usize = 10;
@@ -173,6 +201,24 @@ impl EvalReport {
         });
         confused_pairs.truncate(CONFUSED_PAIRS_SHOWN);
 
+        let mut misread: Vec<Misread> = outcomes
+            .iter()
+            .filter(|o| o.expected != o.predicted)
+            .map(|o| Misread {
+                text: o.text.clone(),
+                expected: name(&o.expected),
+                predicted: name(&o.predicted),
+            })
+            .collect();
+        misread.sort_by(|a, b| {
+            (a.expected.is_none(), &a.expected, &a.predicted).cmp(&(
+                b.expected.is_none(),
+                &b.expected,
+                &b.predicted,
+            ))
+        });
+        misread.truncate(MISREAD_KEPT);
+
         EvalReport {
             locale,
             method,
@@ -186,7 +232,43 @@ impl EvalReport {
             false_rejection: ratio(rejected_wrongly, in_scope.len()),
             per_intent,
             confused_pairs,
+            matrix: ConfusionMatrix::of(outcomes),
+            misread,
             seconds,
+        }
+    }
+}
+
+impl ConfusionMatrix {
+    fn of(outcomes: &[Outcome]) -> ConfusionMatrix {
+        let label = |l: &Label| name(l).unwrap_or_else(|| OUT_OF_SCOPE.to_string());
+        let mut intents: Vec<String> = outcomes
+            .iter()
+            .flat_map(|o| [&o.expected, &o.predicted])
+            .filter_map(name)
+            .collect();
+        intents.sort();
+        intents.dedup();
+        if outcomes
+            .iter()
+            .any(|o| o.expected == Label::OutOfScope || o.predicted == Label::OutOfScope)
+        {
+            intents.push(OUT_OF_SCOPE.to_string());
+        }
+        let index: BTreeMap<&str, usize> = intents
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.as_str(), i))
+            .collect();
+        let mut counts = vec![vec![0; intents.len()]; intents.len()];
+        for outcome in outcomes {
+            let row = index[label(&outcome.expected).as_str()];
+            let column = index[label(&outcome.predicted).as_str()];
+            counts[row][column] += 1;
+        }
+        ConfusionMatrix {
+            labels: intents,
+            counts,
         }
     }
 }
@@ -230,5 +312,13 @@ mod tests {
         // a: tp 1, fp 1 (the out-of-scope example), fn 1 → F1 0.5; b: tp 1, fp 1, fn 1 → 0.5.
         assert!((report.macro_f1 - 0.5).abs() < 1e-9);
         assert_eq!(report.confused_pairs.len(), 3);
+        assert_eq!(report.matrix.labels, ["a", "b", OUT_OF_SCOPE]);
+        assert_eq!(
+            report.matrix.counts,
+            vec![vec![1, 1, 0], vec![0, 1, 1], vec![1, 0, 1]]
+        );
+        assert_eq!(report.misread.len(), 3);
+        assert_eq!(report.misread[0].expected.as_deref(), Some("a"));
+        assert_eq!(report.misread[2].expected, None, "out-of-scope rows last");
     }
 }

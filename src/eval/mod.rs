@@ -5,6 +5,7 @@
 
 mod compare;
 mod dataset;
+mod html;
 mod metrics;
 mod report;
 
@@ -21,7 +22,8 @@ pub use compare::{
     render_comparison,
 };
 pub use dataset::{DatasetError, read_labelled_csv};
-pub use metrics::{Confusion, EvalReport, IntentFigures};
+pub use html::render_html;
+pub use metrics::{Confusion, ConfusionMatrix, EvalReport, IntentFigures, Misread, OUT_OF_SCOPE};
 pub use report::render_text;
 
 /// The seed of the fold assignment: evaluations are repeatable.
@@ -35,10 +37,23 @@ pub enum Method {
     TrainTest { train_examples: usize },
 }
 
+/// Told once per finished step of a long evaluation, so a terminal can show a progress
+/// bar: a cross-validation has [`steps`] of them (reading the examples, then each fold).
+pub type OnStep<'a> = &'a (dyn Fn() + Sync);
+
+/// How many times a cross-validation with `folds` folds calls its [`OnStep`].
+pub fn steps(folds: usize) -> usize {
+    folds + 1
+}
+
 /// Cross-validates the content of one locale.
-pub fn cross_validate(content: &LocaleContent, folds: usize) -> Result<EvalReport, TrainError> {
+pub fn cross_validate(
+    content: &LocaleContent,
+    folds: usize,
+    on_step: OnStep<'_>,
+) -> Result<EvalReport, TrainError> {
     let started = Instant::now();
-    let predictions = cross_validated(content, folds)?;
+    let predictions = cross_validated(content, folds, on_step)?;
     let outcomes: Vec<metrics::Outcome> = predictions
         .into_iter()
         .map(|p| metrics::Outcome {
@@ -70,6 +85,7 @@ pub struct Prediction {
 pub fn cross_validated(
     content: &LocaleContent,
     folds: usize,
+    on_step: OnStep<'_>,
 ) -> Result<Vec<Prediction>, TrainError> {
     let analyser = nlu::analyser_for(content);
     let examples = nlu::training_examples(content);
@@ -77,6 +93,7 @@ pub fn cross_validated(
         .par_iter()
         .map(|e| analyser.analyse(&e.text))
         .collect();
+    on_step();
     let classes = class_numbers(&examples);
     let fold_of = nlu::stratified_folds(&classes, folds, FOLD_SEED);
     let mut predicted: Vec<Option<Option<(IntentId, f32)>>> = vec![None; examples.len()];
@@ -94,6 +111,7 @@ pub fn cross_validated(
                     .map(|(id, p)| (id.clone(), p)),
             );
         }
+        on_step();
     }
     Ok(examples
         .into_iter()

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::{EvalReport, Method};
 
-fn percent(value: f64) -> String {
+pub(super) fn percent(value: f64) -> String {
     format!("{:.1}%", value * 100.0)
 }
 

@@ -47,3 +47,34 @@ async fn the_widget_holds_a_conversation_on_desktop_and_phone() {
     assert!(artefacts().join("widget-desktop.png").is_file());
     assert!(artefacts().join("widget-phone.png").is_file());
 }
+
+#[test]
+fn the_evaluation_report_reads_as_a_heatmap_in_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    let made = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["eval", "--locale", "zh-CN", "--folds", "3", "--content"])
+        .arg(repo_root())
+        .arg("--html")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let output = Command::new("node")
+        .arg(repo_root().join("tests/browser/eval_report.mjs"))
+        .env("REPORT_FILE", &report)
+        .env("ARTEFACT_DIR", artefacts())
+        .output()
+        .expect("node runs (scripts/test installs chromium and playwright-core)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("eval report: ok"),
+        "the browser test failed\n--- stdout\n{stdout}\n--- stderr\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(artefacts().join("eval-report.png").is_file());
+}

@@ -90,6 +90,134 @@ fn eval_measures_a_labelled_dataset_and_prints_json() {
     assert_eq!(report["per_intent"].as_array().map(Vec::len), Some(2));
 }
 
+/// As handlebars escapes text in HTML.
+fn html_escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('`', "&#x60;")
+        .replace('=', "&#x3D;")
+}
+
+#[test]
+fn eval_writes_an_html_report_with_a_heatmap_and_the_misread_examples_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("train.csv");
+    let test = dir.path().join("test.csv");
+    std::fs::write(
+        &train,
+        "text,category\n\
+         my card has not arrived yet,card_arrival\n\
+         when will my new card arrive,card_arrival\n\
+         how do I top up my account,top_up\n\
+         top up by bank transfer please,top_up\n\
+         what is the exchange rate,exchange_rate\n\
+         euro to pound exchange rate today,exchange_rate\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &test,
+        "text,category\n\
+         the card did not arrive,card_arrival\n\
+         I want to top up,top_up\n\
+         \"<script>alert(1)</script> top up my account\",card_arrival\n\
+         exchange rate for euro,exchange_rate\n",
+    )
+    .unwrap();
+    let page = dir.path().join("report.html");
+    let output = frontline()
+        .args(["eval", "--json", "--html"])
+        .arg(&page)
+        .arg("--train")
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let html = std::fs::read_to_string(&page).expect("the report is written");
+
+    for intent in ["card_arrival", "top_up", "exchange_rate"] {
+        assert!(
+            html.contains(&format!("data-intent=\"{intent}\"")),
+            "a row for {intent}"
+        );
+    }
+    let labels = report["matrix"]["labels"].as_array().unwrap().len();
+    assert_eq!(
+        html.matches("<td title=").count(),
+        labels * labels,
+        "a full heatmap"
+    );
+    let accuracy = format!("{:.1}%", report["accuracy"].as_f64().unwrap() * 100.0);
+    assert!(html.contains(&format!("<b class=\"accuracy\">{accuracy}</b>")));
+
+    let misread = report["misread"].as_array().unwrap();
+    assert!(
+        misread
+            .iter()
+            .any(|m| m["text"].as_str().unwrap().contains("<script>")),
+        "the planted example is misread: {report}"
+    );
+    for example in misread {
+        let text = example["text"].as_str().unwrap();
+        assert!(
+            html.contains(&html_escaped(text)),
+            "misread example shown: {text}"
+        );
+    }
+    assert!(
+        !html.contains("<script>"),
+        "an example is text, never markup"
+    );
+}
+
+#[test]
+fn a_long_evaluation_shows_a_progress_bar_on_a_terminal_only() {
+    let binary = env!("CARGO_BIN_EXE_frontline");
+    let root = crate::helpers::repo_root();
+    let command = format!(
+        "{binary} eval --locale en --folds 2 --content {}",
+        root.display()
+    );
+    // `script` runs the command on a pseudo-terminal, as a person at a terminal would.
+    let on_terminal = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script (util-linux) runs");
+    assert!(on_terminal.status.success());
+    let seen = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(
+        seen.contains("en cross-validation [") && seen.contains("] 3/3"),
+        "a bar that reaches its end: {seen}"
+    );
+
+    let piped = frontline()
+        .args([
+            "eval",
+            "--locale",
+            "en",
+            "--folds",
+            "2",
+            "--json",
+            "--content",
+        ])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(!stderr.contains("cross-validation ["), "{stderr}");
+    serde_json::from_slice::<serde_json::Value>(&piped.stdout).expect("clean JSON");
+}
+
 /// Keeps only the first `keep` examples of an intent file.
 fn keep_examples(file: &std::path::Path, keep: usize) {
     let text = std::fs::read_to_string(file).unwrap();

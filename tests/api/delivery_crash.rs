@@ -14,8 +14,9 @@ use crate::receiver::{Receiver, SECRET, free_address};
 /// Long enough for a debug build to train its models and start.
 const START_PATIENCE: Duration = Duration::from_secs(120);
 
-/// A `frontline serve` process on `address` with a config file that pushes to `receiver`.
-fn serve(data_dir: &Path, address: &str, receiver: &Receiver) -> Child {
+/// A `frontline serve` process on `address` with a config file that pushes to `receiver`;
+/// its log goes to `log`, to show when the test fails.
+fn serve(data_dir: &Path, address: &str, receiver: &Receiver, log: &Path) -> Child {
     let config = data_dir.join("frontline.toml");
     std::fs::write(
         &config,
@@ -45,8 +46,9 @@ secret_env = "DESK_WEBHOOK_SECRET"
         .arg("--config")
         .arg(&config)
         .env("DESK_WEBHOOK_SECRET", SECRET)
+        .env("RUST_LOG", "info")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("a log file"))
         .spawn()
         .expect("the binary starts")
 }
@@ -67,6 +69,13 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
     }
 }
 
+/// The last lines of a log, enough to see what the service was doing.
+fn log_tail(path: &Path) -> String {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
 #[tokio::test]
 async fn handoffs_survive_the_bot_being_killed_mid_delivery() {
     let receiver = Receiver::start();
@@ -77,7 +86,8 @@ async fn handoffs_survive_the_bot_being_killed_mid_delivery() {
     let base = format!("http://{address}");
     let client = reqwest::Client::new();
 
-    let mut bot = serve(dir.path(), &address, &receiver);
+    let first_log = dir.path().join("first.log");
+    let mut bot = serve(dir.path(), &address, &receiver, &first_log);
     wait_ready(&client, &base).await;
     let mut handoffs = BTreeSet::new();
     for n in 0..30 {
@@ -107,9 +117,20 @@ async fn handoffs_survive_the_bot_being_killed_mid_delivery() {
     );
 
     receiver.slow_next(0, Duration::ZERO);
-    let mut bot = serve(dir.path(), &address, &receiver);
+    let second_log = dir.path().join("second.log");
+    let mut bot = serve(dir.path(), &address, &receiver, &second_log);
     wait_ready(&client, &base).await;
-    receiver.wait_for(&handoffs, Duration::from_secs(120)).await;
+    if let Err(missing) = receiver
+        .try_wait_for(&handoffs, Duration::from_secs(120))
+        .await
+    {
+        let _ = bot.kill();
+        panic!(
+            "{missing}\n--- before the kill:\n{}\n--- after the restart:\n{}",
+            log_tail(&first_log),
+            log_tail(&second_log)
+        );
+    }
     receiver.assert_signed_and_consistent();
     let carried: BTreeSet<String> = receiver.delivered().into_values().collect();
     assert_eq!(carried, handoffs, "every handoff, under one key each");

@@ -110,20 +110,33 @@ impl Receiver {
 
     /// Waits until every handoff in `expected` was accepted; panics with what is missing.
     pub async fn wait_for(&self, expected: &BTreeSet<String>, limit: Duration) {
+        if let Err(missing) = self.try_wait_for(expected, limit).await {
+            panic!("{missing}");
+        }
+    }
+
+    /// Waits until every handoff in `expected` was accepted; `Err` says what is missing.
+    pub async fn try_wait_for(
+        &self,
+        expected: &BTreeSet<String>,
+        limit: Duration,
+    ) -> Result<(), String> {
         let started = Instant::now();
         loop {
             let delivered: BTreeSet<String> = self.delivered().into_values().collect();
             let missing: Vec<&String> = expected.difference(&delivered).collect();
             if missing.is_empty() {
-                return;
+                return Ok(());
             }
             if started.elapsed() > limit {
-                panic!(
-                    "{} of {} handoffs never delivered within {limit:?}, e.g. {:?}",
+                return Err(format!(
+                    "{} of {} handoffs never delivered within {limit:?}, e.g. {:?}; \
+                     the receiver saw {} requests",
                     missing.len(),
                     expected.len(),
-                    missing.iter().take(3).collect::<Vec<_>>()
-                );
+                    missing.iter().take(3).collect::<Vec<_>>(),
+                    self.received().len()
+                ));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

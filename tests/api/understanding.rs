@@ -10,7 +10,7 @@ use crate::helpers::repo_root;
 
 fn check(locale: Locale, accuracy_bar: f64) {
     let catalog = Catalog::load(&repo_root()).unwrap();
-    let report = cross_validate(catalog.locale(locale), 5).unwrap();
+    let report = cross_validate(catalog.locale(locale), 5, &|| {}).unwrap();
     assert!(
         report.accuracy >= accuracy_bar,
         "{locale} accuracy {:.3} < {accuracy_bar}: {:#?}",
