@@ -4,6 +4,7 @@
 //! loads what content staff write; `privacy` masks personal data; `domain` holds the
 //! shared vocabulary types.
 
+pub mod access;
 pub mod api;
 pub mod check;
 pub mod cli;

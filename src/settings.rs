@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::access::{ApiKeyConfig, KeyError, KeyRing, Limits, LimitsConfig};
 use crate::handoff::{
     DeliveryConfig, DeliveryPolicy, Webhook, WebhookConfig, WebhookError, check_webhooks,
 };
@@ -83,6 +84,13 @@ pub struct ServeOptions {
     /// How handoff deliveries are retried: the `[delivery]` table of the config file only.
     #[arg(skip)]
     pub delivery: Option<DeliveryConfig>,
+    /// API keys: `[[api_keys]]` tables of the config file only (`frontline keys new`).
+    #[arg(skip)]
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyConfig>,
+    /// Rate limits, timeouts and conversation bounds: the `[limits]` table only.
+    #[arg(skip)]
+    pub limits: Option<LimitsConfig>,
 }
 
 impl ServeOptions {
@@ -107,6 +115,12 @@ impl ServeOptions {
                 self.webhooks
             },
             delivery: self.delivery.or(fallback.delivery),
+            api_keys: if self.api_keys.is_empty() {
+                fallback.api_keys
+            } else {
+                self.api_keys
+            },
+            limits: self.limits.or(fallback.limits),
         }
     }
 }
@@ -129,6 +143,9 @@ pub struct Settings {
     /// Where handoffs are pushed; empty: desks only pull them.
     pub webhooks: Vec<Webhook>,
     pub delivery: DeliveryPolicy,
+    /// API keys (checked); empty: no authentication, and loopback only.
+    pub api_keys: Vec<ApiKeyConfig>,
+    pub limits: Limits,
 }
 
 /// Why settings could not be resolved.
@@ -143,6 +160,8 @@ pub enum SettingsError {
     Invalid { path: PathBuf, message: String },
     #[error("config file: {0}")]
     Webhooks(#[from] WebhookError),
+    #[error("config file: {0}")]
+    Keys(#[from] KeyError),
     #[error(
         "cors_origins: `{0}` is not an origin like https://www.example-bank.cn (scheme, host, optional port; no path)"
     )]
@@ -190,8 +209,23 @@ impl Settings {
                 .collect::<Result<_, _>>()?,
             webhooks,
             delivery: delivery.check()?,
+            api_keys: checked_keys(merged.api_keys)?,
+            limits: merged.limits.unwrap_or_default().into(),
         })
     }
+}
+
+/// The configured keys with their origins normalised, refused if the ring would not build.
+fn checked_keys(mut keys: Vec<ApiKeyConfig>) -> Result<Vec<ApiKeyConfig>, SettingsError> {
+    for key in &mut keys {
+        key.origins = key
+            .origins
+            .iter()
+            .map(|o| parse_origin(o))
+            .collect::<Result<_, _>>()?;
+    }
+    KeyRing::new(&keys)?;
+    Ok(keys)
 }
 
 /// An origin exactly as browsers send it in `Origin`: scheme, host and a non-default port.

@@ -9,8 +9,9 @@ use actix_cors::Cors;
 use actix_web::{App, HttpServer, dev::Server, http::header, middleware, web};
 use anyhow::Context;
 
-use crate::api::{self, AppState};
-use crate::conversations::Conversations;
+use crate::access::KeyRing;
+use crate::api::{self, AppState, Gate};
+use crate::conversations::{Conversations, TurnLimits};
 use crate::handoff::{self, Outbox};
 use crate::live::{self, LiveServices};
 use crate::settings::Settings;
@@ -28,6 +29,33 @@ fn cors(origins: &[String]) -> Cors {
         .allowed_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
         .block_on_origin_mismatch(false)
         .max_age(3600)
+}
+
+/// Headers on every response: no MIME sniffing, no referrer leaking conversation URLs, no
+/// framing of our pages by others, no powerful browser features. (HSTS belongs to the TLS
+/// terminator in front.) Pages add their own Content-Security-Policy.
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ))
+}
+
+/// Where to listen: as configured, except that without API keys the API is open, so it is
+/// kept to this machine (loopback, same port).
+fn listen_address(configured: SocketAddr, keys: &KeyRing) -> SocketAddr {
+    if !keys.is_empty() || configured.ip().is_loopback() {
+        return configured;
+    }
+    let loopback = match configured {
+        SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+        SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+    };
+    SocketAddr::new(loopback, configured.port())
 }
 
 /// A bound, not yet running, HTTP server.
@@ -56,7 +84,24 @@ impl Application {
         if let Some(every) = settings.content_poll {
             live::spawn_watcher(live.clone(), every);
         }
-        let conversations = Conversations::new(live.clone(), store, outbox);
+        let conversations =
+            Conversations::new(live.clone(), store, outbox).with_limits(TurnLimits {
+                max_turns_per_conversation: settings.limits.max_turns_per_conversation,
+                max_concurrent_turns: settings.limits.max_concurrent_turns,
+            });
+        let keys = KeyRing::new(&settings.api_keys).context("the API keys")?;
+        let addr = listen_address(settings.addr, &keys);
+        if keys.is_empty() {
+            tracing::warn!(
+                "no API keys configured: the API is open without authentication, so it listens on loopback only ({addr}); add [[api_keys]] (frontline keys new) to serve other machines"
+            );
+        } else {
+            tracing::info!(
+                keys = settings.api_keys.len(),
+                "API keys required on /v1 and /admin"
+            );
+        }
+        let gate = web::Data::new(Gate::new(keys, settings.limits));
         let state = web::Data::new(AppState {
             live,
             conversations: Arc::new(conversations),
@@ -67,12 +112,15 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(gate.clone())
+                .wrap(middleware::from_fn(api::guard))
                 .wrap(cors(&origins))
+                .wrap(security_headers())
                 .wrap(middleware::NormalizePath::trim())
                 .configure(api::configure)
         })
-        .bind(settings.addr)
-        .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        .bind(addr)
+        .with_context(|| format!("cannot listen on {addr}"))?;
         let address = server.addrs()[0];
         Ok(Application {
             server: server.run(),

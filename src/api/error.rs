@@ -26,7 +26,17 @@ pub enum ApiError {
     #[error("content type must be application/json")]
     UnsupportedMediaType,
     #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
     Forbidden(String),
+    #[error("too many requests; retry in {} s", retry_seconds(.0))]
+    RateLimited(std::time::Duration),
+    #[error("the request took longer than {} ms", .0.as_millis())]
+    Timeout(std::time::Duration),
+    #[error("too many conversations at once; please retry")]
+    Busy,
+    #[error("{0}")]
+    ConversationTooLong(String),
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -49,7 +59,12 @@ impl ApiError {
             ApiError::InvalidConversationId(_) => {
                 (StatusCode::BAD_REQUEST, "invalid_conversation_id")
             }
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
+            ApiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            ApiError::ConversationTooLong(_) => (StatusCode::CONFLICT, "conversation_too_long"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
@@ -89,11 +104,16 @@ impl ResponseError for ApiError {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
         let mut response = HttpResponse::build(status);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if let ApiError::RateLimited(wait) = self {
+            response.insert_header((header::RETRY_AFTER, retry_seconds(wait).to_string()));
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECONDS),
             ));
+        }
+        if let ApiError::Unauthorized(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         response.json(ErrorBody {
             error: ErrorDetail {
@@ -105,6 +125,23 @@ impl ResponseError for ApiError {
                 },
             },
         })
+    }
+}
+
+/// Whole seconds to wait, rounded up (`Retry-After` has no fractions; 0 would invite a
+/// retry that is refused again).
+fn retry_seconds(wait: &std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+impl From<crate::conversations::TurnError> for ApiError {
+    fn from(error: crate::conversations::TurnError) -> Self {
+        use crate::conversations::TurnError;
+        match error {
+            TurnError::Store(e) => e.into(),
+            TurnError::TooLong(_) => ApiError::ConversationTooLong(error.to_string()),
+            TurnError::Busy => ApiError::Busy,
+        }
     }
 }
 

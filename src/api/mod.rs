@@ -5,6 +5,7 @@ mod admin;
 mod conversations;
 mod deliveries;
 mod error;
+mod guard;
 mod handoffs;
 mod health;
 mod pages;
@@ -22,6 +23,7 @@ use crate::conversations::Conversations;
 use crate::live::LiveServices;
 
 pub use error::{ApiError, MAX_BODY_BYTES};
+pub use guard::{Caller, Gate, guard};
 pub use twilio::twilio_signature;
 
 /// What every handler can reach.

@@ -4,6 +4,7 @@
 mod chat;
 mod check;
 mod eval;
+mod keys;
 mod progress;
 mod schema;
 mod scratch;
@@ -30,6 +31,8 @@ enum Command {
     /// Check the content before publishing: every problem as path:line:col; exit code 0
     /// clean, 1 warnings, 2 errors.
     Check(check::CheckArgs),
+    /// Make API keys (`frontline keys new NAME --scope conversations`).
+    Keys(keys::KeysArgs),
     /// Print the JSON Schema of intent files (committed as schemas/intent.schema.json).
     Schema(schema::SchemaArgs),
     /// Serve the HTTP API with the content under --content.
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Chat(args) => chat::run(args),
         Command::Check(args) => check::run(args),
+        Command::Keys(args) => keys::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Eval(args) => eval::run(args),

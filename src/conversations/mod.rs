@@ -13,7 +13,7 @@ use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use crate::handoff::{HandoffSummary, Outbox, summarize};
 use crate::live::{LiveServices, Services};
 use crate::nlu::{Emotion, MessageUnderstanding, ScoredIntent, bank_today};
-use crate::privacy::mask;
+use crate::privacy::{MaskedText, mask, mask_across};
 use crate::reply::Reply;
 use crate::store::{
     Delivery, DeliveryQuery, Role, SqliteStore, Store, StoreError, StoredHandoff, TranscriptLine,
@@ -21,6 +21,40 @@ use crate::store::{
 };
 
 use locks::ConversationLocks;
+
+/// Why a turn was not taken. Nothing is saved in any of these cases.
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The conversation reached its turn limit: a loop, a script, or a conversation that
+    /// should long have gone to a human.
+    #[error("this conversation has reached its limit of {0} turns; please start a new one")]
+    TooLong(u32),
+    /// As many turns as the service holds in memory are in progress.
+    #[error("too many conversations at once")]
+    Busy,
+}
+
+/// How long a turn may wait for one of the in-progress places before it is refused.
+const TURN_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Bounds on turns: per conversation and in progress at once.
+#[derive(Clone, Copy, Debug)]
+pub struct TurnLimits {
+    pub max_turns_per_conversation: u32,
+    pub max_concurrent_turns: u32,
+}
+
+impl Default for TurnLimits {
+    fn default() -> Self {
+        let limits = crate::access::Limits::default();
+        TurnLimits {
+            max_turns_per_conversation: limits.max_turns_per_conversation,
+            max_concurrent_turns: limits.max_concurrent_turns,
+        }
+    }
+}
 
 /// What a phone platform reports instead of words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +100,9 @@ pub struct Conversations {
     store: Arc<SqliteStore>,
     outbox: Outbox,
     locks: ConversationLocks,
+    max_turns: u32,
+    /// One permit per turn in progress.
+    in_progress: tokio::sync::Semaphore,
 }
 
 impl Conversations {
@@ -75,7 +112,18 @@ impl Conversations {
             store,
             outbox,
             locks: ConversationLocks::default(),
+            max_turns: TurnLimits::default().max_turns_per_conversation,
+            in_progress: tokio::sync::Semaphore::new(
+                TurnLimits::default().max_concurrent_turns as usize,
+            ),
         }
+    }
+
+    /// The same service with other turn limits.
+    pub fn with_limits(mut self, limits: TurnLimits) -> Conversations {
+        self.max_turns = limits.max_turns_per_conversation;
+        self.in_progress = tokio::sync::Semaphore::new(limits.max_concurrent_turns as usize);
+        self
     }
 
     pub fn store(&self) -> &SqliteStore {
@@ -87,10 +135,19 @@ impl Conversations {
         &self,
         id: ConversationId,
         request: TurnRequest,
-    ) -> Result<TurnOutcome, StoreError> {
+    ) -> Result<TurnOutcome, TurnError> {
+        // Past the cap a turn waits its turn (a burst is absorbed); only a turn that cannot
+        // start within the wait is refused.
+        let _in_progress = tokio::time::timeout(TURN_QUEUE_WAIT, self.in_progress.acquire())
+            .await
+            .map_err(|_| TurnError::Busy)?
+            .map_err(|_| TurnError::Busy)?;
         let _turn = self.locks.lock(&id).await;
         let now = Utc::now();
         let mut conversation = match self.store.conversation(&id).await? {
+            Some(conversation) if conversation.turn >= self.max_turns => {
+                return Err(TurnError::TooLong(self.max_turns));
+            }
             Some(conversation) => conversation,
             None => {
                 // The customer id is the bank's, but a client may well send a phone number.
@@ -130,10 +187,17 @@ impl Conversations {
                 by: promise.by,
             });
         }
+        let mut amended_line = None;
         let customer_line = match (&request.event, &request.text, &request.dtmf) {
             (Some(IvrEvent::NoInput), _, _) => mask("[no input]"),
             (Some(IvrEvent::NoMatch), _, _) => mask("[no match]"),
-            (None, Some(text), _) => mask(text.as_str()),
+            (None, Some(text), _) => match self.split_pii(&id, text.as_str()).await? {
+                Some((previous, current)) => {
+                    amended_line = Some(previous);
+                    current
+                }
+                None => mask(text.as_str()),
+            },
             (None, None, Some(keys)) => mask(&format!("[DTMF {keys}]")),
             (None, None, None) => mask(""),
         };
@@ -180,6 +244,7 @@ impl Conversations {
             .save_turn(TurnWrite {
                 conversation: &conversation,
                 lines: &lines,
+                amend_last_customer_line: amended_line.as_ref(),
                 handoff: stored.as_ref(),
                 outbox: &outbox,
             })
@@ -213,6 +278,26 @@ impl Conversations {
     }
 
     /// The webhook outbox, for operators.
+    /// Personal data begun in the customer's previous message and finished in this one:
+    /// both parts masked, the previous to be rewritten with this turn.
+    async fn split_pii(
+        &self,
+        id: &ConversationId,
+        text: &str,
+    ) -> Result<Option<(MaskedText, MaskedText)>, StoreError> {
+        let starts_with_digit = text
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(|c| c == '+' || crate::privacy::digit_value_of(c).is_some());
+        if !starts_with_digit {
+            return Ok(None);
+        }
+        let transcript = self.store.transcript(id).await?;
+        let previous = transcript.iter().rev().find(|l| l.role == Role::Customer);
+        Ok(previous.and_then(|line| mask_across(line.text.as_str(), text)))
+    }
+
     pub async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, StoreError> {
         self.store.deliveries(query).await
     }

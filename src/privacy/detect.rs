@@ -15,6 +15,8 @@ pub enum PiiKind {
     IdNumber,
     Phone,
     Email,
+    /// A one-time code or password typed after a word that names it.
+    Secret,
 }
 
 /// Where personal data sits in a text, in character (not byte) offsets.
@@ -149,6 +151,17 @@ fn classify(digits: &[u32], trailing_x: bool) -> Option<PiiKind> {
     None
 }
 
+/// A match that stands even when the digits are grouped oddly (`622202 1234567894`, an ID
+/// split 10 + 8): an ID number with its date and region, or a card passing the Luhn check.
+/// A mobile number does not: `13812345678 2000` is a phone and an amount.
+fn strong(kind: PiiKind, digits: &[u32]) -> bool {
+    match kind {
+        PiiKind::IdNumber => digits.len() >= 17,
+        PiiKind::CardNumber => digits.len() >= 16 && luhn_valid(digits),
+        _ => false,
+    }
+}
+
 /// Finds personal data in `text`. Spans are sorted and never overlap.
 pub fn find_pii(text: &str) -> Vec<PiiSpan> {
     let chars: Vec<char> = text.chars().collect();
@@ -159,13 +172,13 @@ pub fn find_pii(text: &str) -> Vec<PiiSpan> {
         while start < run.len() {
             let mut matched = None;
             for end in (start..run.len()).rev() {
-                if end > start
-                    && !run[start..=end]
-                        .iter()
-                        .all(|g| (2..=MAX_GROUP).contains(&g.digits.len()))
-                {
-                    continue;
-                }
+                // Groups as people write them (`6222 0212 3456 7894`, a 13-digit card's
+                // lone last digit); anything else must be a structurally strong match.
+                let usual_groups = end == start
+                    || run[start..=end].iter().enumerate().all(|(i, g)| {
+                        let smallest = if start + i == end { 1 } else { 2 };
+                        (smallest..=MAX_GROUP).contains(&g.digits.len())
+                    });
                 let offsets: Vec<usize> = run[start..=end]
                     .iter()
                     .flat_map(|g| g.digits.iter().copied())
@@ -178,7 +191,8 @@ pub fn find_pii(text: &str) -> Vec<PiiSpan> {
                 let trailing_x = end == run.len() - 1
                     && matches!(chars.get(last + 1), Some('X' | 'x' | 'Ｘ' | 'ｘ'));
                 let kind = classify(&digits, trailing_x)
-                    .or_else(|| trailing_x.then(|| classify(&digits, false)).flatten());
+                    .or_else(|| trailing_x.then(|| classify(&digits, false)).flatten())
+                    .filter(|kind| usual_groups || strong(*kind, &digits));
                 if let Some(kind) = kind {
                     let with_x = trailing_x && kind == PiiKind::IdNumber && digits.len() == 17;
                     let end_offset = last + 1 + usize::from(with_x);
@@ -203,8 +217,24 @@ pub fn find_pii(text: &str) -> Vec<PiiSpan> {
         }
     }
     spans.extend(find_emails(&chars));
-    spans.sort_by_key(|s| s.start);
-    spans
+    spans.extend(super::secrets::find_secrets(&chars));
+    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+    // A code that is also, say, a phone number is masked once, by the wider span.
+    let mut kept: Vec<PiiSpan> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match kept.last_mut() {
+            Some(last) if span.start < last.end => {
+                if span.kind == PiiKind::Secret || last.kind == PiiKind::Secret {
+                    last.end = last.end.max(span.end);
+                    last.kind = PiiKind::Secret;
+                } else {
+                    last.end = last.end.max(span.end);
+                }
+            }
+            _ => kept.push(span),
+        }
+    }
+    kept
 }
 
 fn is_email_local(c: char) -> bool {

@@ -67,7 +67,7 @@ pub fn mask(text: &str) -> MaskedText {
                     region[i] = MASK;
                 }
             }
-            PiiKind::IdNumber => region.iter_mut().for_each(|c| *c = MASK),
+            PiiKind::IdNumber | PiiKind::Secret => region.iter_mut().for_each(|c| *c = MASK),
             PiiKind::Email => {
                 let at = region.iter().position(|&c| c == '@').unwrap_or(0);
                 region[1.min(at)..at].iter_mut().for_each(|c| *c = MASK);

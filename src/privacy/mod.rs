@@ -2,8 +2,14 @@
 //! customer typed, and masking them. Masked text is a type of its own, [`MaskedText`],
 //! which only [`mask`] can produce; storage and logs accept nothing else.
 
+mod across;
 mod detect;
 mod masked;
+mod secrets;
 
+#[cfg(test)]
+mod properties;
+
+pub use across::mask_across;
 pub use detect::{PiiKind, PiiSpan, digit_value as digit_value_of, find_pii};
 pub use masked::{MaskedText, mask};

@@ -63,6 +63,9 @@ pub struct TurnWrite<'a> {
     pub conversation: &'a Conversation,
     /// The lines this turn added (the customer's message and the bot's reply).
     pub lines: &'a [TranscriptLine],
+    /// The customer's previous message again, masked further: personal data it began
+    /// was finished in this turn's message (`privacy::mask_across`).
+    pub amend_last_customer_line: Option<&'a MaskedText>,
     pub handoff: Option<&'a StoredHandoff>,
     /// One delivery per webhook destination that wants this turn's handoff.
     pub outbox: &'a [OutboxEntry],

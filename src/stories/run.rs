@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::Located;
 use super::file::{Expect, Story, Turn};
-use crate::conversations::{Conversations, IvrEvent, TurnOutcome, TurnRequest};
+use crate::conversations::{Conversations, IvrEvent, TurnError, TurnOutcome, TurnRequest};
 use crate::domain::{ConversationId, Customer, MessageText};
 use crate::store::StoreError;
 
@@ -74,7 +74,11 @@ async fn play_one(
             Ok(request) => request,
             Err(problem) => return Ok(fail(problem, String::new())),
         };
-        let outcome = conversations.take_turn(id.clone(), request).await?;
+        let outcome = match conversations.take_turn(id.clone(), request).await {
+            Ok(outcome) => outcome,
+            Err(TurnError::Store(error)) => return Err(error),
+            Err(refused) => return Ok(fail(refused.to_string(), String::new())),
+        };
         if let Some(difference) = difference(&turn.value.expect, &outcome) {
             return Ok(fail(difference, outcome.reply.text));
         }

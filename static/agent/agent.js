@@ -10,6 +10,12 @@
   const MAX_PAGES = 10;
   const LIST_URL = '/v1/handoffs?status=pending&per_page=200';
   const NAME_KEY = 'frontline.agent.name';
+  // The desk's API key, when the service requires keys: this tab only (sessionStorage).
+  const API_KEY_STORAGE = 'frontline.agentKey';
+  const KEY_ERROR = {
+    401: '密钥无效或缺失',
+    403: '此密钥无权查看转人工队列',
+  };
   const LONG_WAIT_MS = 5 * 60 * 1000;
 
   const PRIORITIES = ['urgent', 'high', 'normal'];
@@ -69,6 +75,11 @@
     toast: $('toast'),
     queue: $('queue'),
     empty: $('empty-state'),
+    keyPanel: $('key-panel'),
+    keyForm: $('key-form'),
+    keyInput: $('agent-key'),
+    keySubmit: $('key-submit'),
+    keyError: $('agent-key-error'),
     groups: {},
   };
   ui.nameField = ui.name.closest('.agent-field');
@@ -91,6 +102,8 @@
     polling: false,
     toastTimer: 0,
     seq: 0,
+    apiKey: '', // sent as `Authorization: Bearer …` when set
+    needKey: false, // the server refused the key (or its absence): polling waits for the form
   };
 
   // ---------- small helpers ----------
@@ -495,7 +508,11 @@
         cache: 'no-store',
         credentials: 'same-origin',
         ...options,
-        headers: { Accept: 'application/json', ...((options && options.headers) || {}) },
+        headers: {
+          Accept: 'application/json',
+          ...(state.apiKey ? { Authorization: `Bearer ${state.apiKey}` } : {}),
+          ...((options && options.headers) || {}),
+        },
         signal: controller.signal,
       });
     } catch (e) {
@@ -515,6 +532,7 @@
       const message = body && body.error && typeof body.error.message === 'string' ? body.error.message : '';
       const error = new Error(`HTTP ${response.status}${message ? `:${message}` : ''}`);
       error.status = response.status;
+      error.auth = response.status === 401 || response.status === 403;
       throw error;
     }
     if (body === null) throw new Error('服务器返回的不是 JSON');
@@ -534,13 +552,15 @@
   }
 
   async function poll() {
-    if (state.polling) return;
+    if (state.polling || state.needKey) return;
     clearTimeout(state.timer);
     state.polling = true;
     try {
       const handoffs = await fetchPending();
+      if (state.needKey) return; // an ack was refused meanwhile: the key form is up
       state.loaded = true;
       state.lastOk = Date.now();
+      if (!ui.keyPanel.hidden) hideKeyForm();
       render(handoffs);
       ui.queue.setAttribute('aria-busy', 'false');
       ui.banner.hidden = true;
@@ -548,6 +568,16 @@
       ui.liveStatus.classList.add('is-ok');
       ui.statusText.textContent = `实时更新 · 最后刷新 ${clock(state.lastOk)}`;
     } catch (e) {
+      if (e && e.auth) {
+        requireKey(e.status);
+        return;
+      }
+      if (!ui.keyPanel.hidden) {
+        // The key could not be tried (network, server busy): retrying goes on; the form stays usable.
+        ui.keySubmit.disabled = false;
+        ui.keySubmit.textContent = '连接';
+        ui.keyForm.removeAttribute('aria-busy');
+      }
       const when = clock(Date.now());
       ui.liveStatus.classList.remove('is-ok');
       ui.liveStatus.classList.add('is-error');
@@ -564,11 +594,12 @@
       }
     } finally {
       state.polling = false;
-      state.timer = setTimeout(poll, POLL_MS);
+      if (!state.needKey) state.timer = setTimeout(poll, POLL_MS);
     }
   }
 
   function ackErrorText(e) {
+    if (e && e.auth) return '接手失败:坐席密钥无效或无权限,请重新输入密钥。';
     if (e && e.status === 404) return '接手失败:该转接不存在或已撤回,请刷新后重试。';
     if (e && e.status === 400) return '接手失败:坐席姓名/工号无效(需 1–100 个字符)。';
     return `接手失败:${e && e.message ? e.message : '未知错误'}。请重试。`;
@@ -606,6 +637,10 @@
       );
     } catch (e) {
       state.inflight.delete(id);
+      if (e && e.auth) {
+        requireKey(e.status);
+        return;
+      }
       const current = state.cards.get(id);
       if (current) {
         current.errorText = ackErrorText(e);
@@ -623,6 +658,93 @@
       ui.toast.textContent = '';
     }, 8000);
   }
+
+  // ---------- API key (only when the service requires keys) ----------
+
+  function loadKey() {
+    try {
+      state.apiKey = window.sessionStorage.getItem(API_KEY_STORAGE) || '';
+    } catch (_) {
+      state.apiKey = ''; // storage blocked: the key lives in this page only
+    }
+  }
+
+  function storeKey(value) {
+    state.apiKey = value;
+    try {
+      if (value) window.sessionStorage.setItem(API_KEY_STORAGE, value);
+      else window.sessionStorage.removeItem(API_KEY_STORAGE);
+    } catch (_) {
+      /* ignore */
+    }
+  }
+
+  function showKeyError(text) {
+    ui.keyError.textContent = text;
+    if (text) ui.keyInput.setAttribute('aria-invalid', 'true');
+    else ui.keyInput.removeAttribute('aria-invalid');
+  }
+
+  /** The server refused the key (401) or its scope (403): stop polling, hide the queue, ask for a key. */
+  function requireKey(status) {
+    state.needKey = true;
+    clearTimeout(state.timer);
+    storeKey(''); // a refused key is not kept
+    // Customer data stays hidden until a valid key is given.
+    for (const id of [...state.cards.keys()]) removeCard(id);
+    state.inflight.clear();
+    state.loaded = false;
+    state.lastOk = null;
+    updateCounts();
+    ui.queue.hidden = true;
+    ui.banner.hidden = true;
+    ui.liveStatus.classList.remove('is-ok');
+    ui.liveStatus.classList.add('is-error');
+    ui.statusText.textContent = '需要坐席密钥';
+
+    ui.keySubmit.disabled = false;
+    ui.keySubmit.textContent = '连接';
+    ui.keyForm.removeAttribute('aria-busy');
+    showKeyError(KEY_ERROR[status] || KEY_ERROR[401]);
+    ui.keyPanel.hidden = false;
+    ui.keyInput.focus();
+    ui.keyInput.select();
+  }
+
+  function hideKeyForm() {
+    const hadFocus = ui.keyPanel.contains(document.activeElement);
+    ui.keyPanel.hidden = true;
+    ui.keyInput.value = '';
+    ui.keySubmit.disabled = false;
+    ui.keySubmit.textContent = '连接';
+    ui.keyForm.removeAttribute('aria-busy');
+    showKeyError('');
+    ui.queue.hidden = false;
+    if (hadFocus || !document.activeElement || document.activeElement === document.body) {
+      (agentName() === '' ? ui.name : ui.queue).focus();
+    }
+    showToast('已连接,正在显示等待列表。');
+  }
+
+  ui.keyForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (ui.keySubmit.disabled) return;
+    const value = ui.keyInput.value.trim();
+    if (!value || /[^\x21-\x7e]/.test(value)) {
+      // Empty, or characters no key has (and no HTTP header may carry).
+      showKeyError(value ? `${KEY_ERROR[401]}(密钥不能含空格或中文字符)` : '请输入坐席密钥');
+      ui.keyInput.focus();
+      return;
+    }
+    storeKey(value);
+    showKeyError(''); // cleared, so that a second refusal is announced again
+    ui.keySubmit.disabled = true;
+    ui.keySubmit.textContent = '连接中…';
+    ui.keyForm.setAttribute('aria-busy', 'true');
+    ui.statusText.textContent = '正在连接…';
+    state.needKey = false;
+    poll();
+  });
 
   // ---------- agent name ----------
 
@@ -654,6 +776,7 @@
     if (document.visibilityState === 'visible' && !state.polling) poll();
   });
 
+  loadKey();
   loadName();
   refreshAllAckControls();
   updateCounts();

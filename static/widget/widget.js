@@ -3,6 +3,7 @@
 // A bank adds it with one tag:
 //   <script src="https://bot.example/widget.js" data-frontline-url="https://bot.example"
 //           data-locale="zh-CN" data-title="在线客服" data-color="#c8102e" defer></script>
+// and, when the service requires API keys, data-api-key="<the widget's public key>".
 //
 // No framework, no build step, no external resources: it loads widget.css from the same base
 // and talks to the Frontline API there. Everything lives under one `.fl-root` element with
@@ -41,6 +42,8 @@
       return scriptOrigin;
     }
   })();
+  // A public API key restricted to the bank's origins, when the service requires keys.
+  const API_KEY = (script.getAttribute('data-api-key') || '').trim();
   const LOCALE = /^en\b/i.test((script.getAttribute('data-locale') || '').trim()) ? 'en' : 'zh-CN';
 
   const STRINGS = {
@@ -504,7 +507,9 @@
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const response = await fetch(url, { ...options, signal: controller.signal, credentials: 'omit' });
+      const headers = { ...((options && options.headers) || {}) };
+      if (API_KEY) headers.authorization = `Bearer ${API_KEY}`;
+      const response = await fetch(url, { ...options, headers, signal: controller.signal, credentials: 'omit' });
       let body = null;
       try {
         body = await response.json();

@@ -42,6 +42,53 @@ async fn the_agent_console_shows_handoffs_live_and_one_click_acknowledges_one() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_console_asks_for_a_desk_key_when_the_service_requires_keys() {
+    use frontline::access::{ApiKeyConfig, NewKey, Scope};
+    let desk = NewKey::generate().unwrap();
+    let customer = NewKey::generate().unwrap();
+    let configs = vec![
+        ApiKeyConfig {
+            name: "desk".into(),
+            sha256: desk.sha256.clone(),
+            scopes: vec![Scope::Handoffs],
+            origins: Vec::new(),
+        },
+        ApiKeyConfig {
+            name: "app".into(),
+            sha256: customer.sha256.clone(),
+            scopes: vec![Scope::Conversations],
+            origins: Vec::new(),
+        },
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let app = crate::helpers::spawn_app_configured(dir.path(), move |settings| {
+        settings.api_keys = configs;
+    })
+    .await;
+    let script = repo_root().join("tests/browser/agent_console_keys.mjs");
+    let address = app.address.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .env("FRONTLINE_URL", address)
+            .env("ARTEFACT_DIR", artefacts())
+            .env("DESK_KEY", desk.token)
+            .env("CUSTOMER_KEY", customer.token)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("agent console keys: ok"),
+        "the browser test failed\n--- stdout\n{stdout}\n--- stderr\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(artefacts().join("agent-console-key.png").is_file());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widget_holds_a_conversation_on_desktop_and_phone() {
     run_browser_script("widget.mjs", "widget: ok").await;
     assert!(artefacts().join("widget-desktop.png").is_file());

@@ -8,11 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::repo_root;
+use crate::helpers::{START_PATIENCE, log_tail, repo_root, wait_ready};
 use crate::receiver::{Receiver, SECRET, free_address};
-
-/// Long enough for a debug build to train its models and start.
-const START_PATIENCE: Duration = Duration::from_secs(120);
 
 /// A `frontline serve` process on `address` with a config file that pushes to `receiver`;
 /// its log goes to `log`, to show when the test fails.
@@ -51,29 +48,6 @@ secret_env = "DESK_WEBHOOK_SECRET"
         .stderr(std::fs::File::create(log).expect("a log file"))
         .spawn()
         .expect("the binary starts")
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    let started = Instant::now();
-    loop {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
-            && response.status().is_success()
-        {
-            return;
-        }
-        assert!(
-            started.elapsed() < START_PATIENCE,
-            "the service never became ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The last lines of a log, enough to see what the service was doing.
-fn log_tail(path: &Path) -> String {
-    let log = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = log.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
+use frontline::access::Limits;
 use frontline::handoff::DeliveryConfig;
 use frontline::settings::{LogFormat, Settings};
 use frontline::startup::{Application, Services};
@@ -49,12 +51,10 @@ pub async fn spawn_app_with(data_dir: &Path, twilio_auth_token: Option<&str>) ->
     .await
 }
 
-/// A server with the test's own settings on top of the defaults (webhooks, say).
-pub async fn spawn_app_configured(
-    data_dir: &Path,
-    configure: impl FnOnce(&mut Settings),
-) -> TestApp {
-    let mut settings = Settings {
+/// The settings tests start from: loopback on a free port, the bundled content, no
+/// watcher, no keys.
+pub fn default_settings(data_dir: &Path) -> Settings {
+    Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.to_path_buf(),
         content_dir: repo_root(),
@@ -66,7 +66,17 @@ pub async fn spawn_app_configured(
         cors_origins: Vec::new(),
         webhooks: Vec::new(),
         delivery: DeliveryConfig::default().check().unwrap(),
-    };
+        api_keys: Vec::new(),
+        limits: Limits::default(),
+    }
+}
+
+/// A server with the test's own settings on top of the defaults (webhooks, say).
+pub async fn spawn_app_configured(
+    data_dir: &Path,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = default_settings(data_dir);
     configure(&mut settings);
     let services = tokio::task::spawn_blocking(bundled_services).await.unwrap();
     let application = Application::build(&settings, services)
@@ -204,4 +214,31 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// Long enough for a debug build to train its models and start.
+pub const START_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Waits until a server started as a process answers `/readyz`.
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+            && response.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < START_PATIENCE,
+            "the service never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The last lines of a log, enough to see what the service was doing.
+pub fn log_tail(path: &Path) -> String {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
 }

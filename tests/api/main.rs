@@ -1,6 +1,7 @@
 //! Integration tests: every test talks to a real Frontline server over HTTP (or runs the
 //! real binary), with the bundled content.
 
+mod access;
 mod browser;
 mod check;
 mod cli;
@@ -14,6 +15,7 @@ mod ivr;
 mod ivr_prompts;
 mod pages;
 mod parse;
+mod privacy;
 mod receiver;
 mod reload;
 mod schema;

@@ -22,6 +22,8 @@ pub struct Received {
     pub signature_ok: bool,
     /// What the receiver answered (or was about to, for a slow answer).
     pub answered: u16,
+    /// The body as received.
+    pub body: String,
 }
 
 #[derive(Default)]
@@ -209,6 +211,7 @@ async fn receive(
             .to_string(),
         signature_ok,
         answered,
+        body: String::from_utf8_lossy(&body).into_owned(),
     });
     if slow {
         let delay = behaviour.slow_ms.load(Ordering::SeqCst);

@@ -99,7 +99,7 @@ impl EntityExtractor {
                     PiiKind::CardNumber => EntityKind::CardNumber,
                     PiiKind::IdNumber => EntityKind::IdNumber,
                     PiiKind::Phone => EntityKind::Phone,
-                    PiiKind::Email => return None,
+                    PiiKind::Email | PiiKind::Secret => return None,
                 };
                 let value = masked[span.start..span.end]
                     .iter()

@@ -56,6 +56,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Text rewritten by a later turn (personal data split over two messages) is
+            // zeroed on disk, not left in a free page.
+            .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
@@ -200,6 +203,17 @@ impl Store for SqliteStore {
                 .bind(conversation.id.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
+        if let Some(text) = write.amend_last_customer_line {
+            sqlx::query(
+                "UPDATE turns SET text = ? WHERE conversation_id = ? AND seq = \
+                 (SELECT MAX(seq) FROM turns WHERE conversation_id = ? AND role = 'customer')",
+            )
+            .bind(text.as_str())
+            .bind(conversation.id.as_str())
+            .bind(conversation.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
         for (offset, line) in write.lines.iter().enumerate() {
             let text: &MaskedText = &line.text;
             sqlx::query(
