@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::{ApiError, AppState};
 
-#[derive(Serialize)]
-struct ContentView {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct ContentView {
     version: String,
     loaded_at: String,
     directory: String,
@@ -19,8 +19,8 @@ struct ContentView {
     last_reload: Option<LastReload>,
 }
 
-#[derive(Serialize)]
-struct LastReload {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct LastReload {
     at: String,
     succeeded: bool,
     changed: bool,
@@ -48,8 +48,8 @@ pub async fn content(state: web::Data<AppState>) -> HttpResponse {
     })
 }
 
-#[derive(Serialize)]
-struct Reloaded {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct Reloaded {
     version: String,
     changed: bool,
 }

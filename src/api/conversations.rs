@@ -19,7 +19,7 @@ use crate::store::TranscriptLine;
 /// The longest keypress sequence an IVR platform sends at once.
 const MAX_DTMF_KEYS: usize = 32;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageRequest {
     text: Option<MessageText>,
@@ -29,15 +29,17 @@ pub struct MessageRequest {
     locale: Locale,
     #[serde(default)]
     customer: Customer,
+    #[schemars(range(min = 0.0, max = 1.0))]
     asr_confidence: Option<f32>,
+    #[schemars(regex(pattern = r"^[0-9*#]{1,32}$"))]
     dtmf: Option<String>,
     event: Option<EventField>,
 }
 
 /// `event` as IVR platforms send it.
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
-enum EventField {
+pub(super) enum EventField {
     NoInput,
     NoMatch,
 }
@@ -82,22 +84,22 @@ impl MessageRequest {
     }
 }
 
-#[derive(Serialize)]
-struct DemandView<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct DemandView<'a> {
     intent: &'a IntentId,
     status: DemandStatus,
 }
 
-#[derive(Serialize)]
-struct HandoffView {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct HandoffView {
     id: String,
     reason: String,
     priority: String,
     summary: Value,
 }
 
-#[derive(Serialize)]
-struct TurnResponse<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct TurnResponse<'a> {
     conversation_id: &'a str,
     turn: u32,
     reply: &'a Reply,
@@ -113,9 +115,9 @@ struct TurnResponse<'a> {
 }
 
 /// An instruction to an IVR platform.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum Action {
+pub(super) enum Action {
     /// Transfer the call to the agents' queue, passing the handoff id.
     Transfer { queue: String, handoff_id: String },
     /// The conversation is over.
@@ -198,8 +200,8 @@ pub async fn post_message(
     }))
 }
 
-#[derive(Serialize)]
-struct ConversationResponse<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct ConversationResponse<'a> {
     conversation_id: &'a str,
     channel: Channel,
     locale: Locale,

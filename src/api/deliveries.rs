@@ -10,17 +10,20 @@ use super::paging::Paging;
 use super::{ApiError, AppState};
 use crate::store::{Delivery, DeliveryQuery, DeliveryStatus};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ListParams {
+pub(super) struct ListParams {
+    #[schemars(extend("enum" = ["pending", "delivered", "dead", "all"]))]
     status: Option<String>,
+    #[schemars(range(min = 1))]
     page: Option<u32>,
+    #[schemars(range(min = 1, max = 200))]
     per_page: Option<u32>,
 }
 
 /// A delivery as operators read it (without the payload: that is the handoff itself).
-#[derive(Serialize)]
-struct DeliveryView {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct DeliveryView {
     id: i64,
     handoff_id: String,
     destination: String,
@@ -51,8 +54,8 @@ impl From<Delivery> for DeliveryView {
     }
 }
 
-#[derive(Serialize)]
-struct DeliveryPage {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct DeliveryPage {
     deliveries: Vec<DeliveryView>,
     page: u32,
     per_page: u32,

@@ -78,13 +78,13 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct ErrorBody<'a> {
     error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct ErrorDetail<'a> {
     code: &'a str,
     message: String,
     /// Each problem as `path:line: message`, for errors about content.

@@ -14,12 +14,15 @@ use crate::store::{HandoffQuery, HandoffStatusFilter, Store};
 /// Longest agent name or id recorded with an acknowledgement.
 const MAX_AGENT_CHARS: usize = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ListParams {
+pub(super) struct ListParams {
+    #[schemars(extend("enum" = ["pending", "acked", "all"]))]
     status: Option<String>,
     priority: Option<Priority>,
+    #[schemars(range(min = 1))]
     page: Option<u32>,
+    #[schemars(range(min = 1, max = 200))]
     per_page: Option<u32>,
 }
 
@@ -45,8 +48,8 @@ impl ListParams {
     }
 }
 
-#[derive(Serialize)]
-struct HandoffPage {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct HandoffPage {
     handoffs: Vec<HandoffDocument>,
     page: u32,
     per_page: u32,
@@ -74,10 +77,11 @@ pub async fn list(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AckRequest {
     /// The agent (name or desk id) who takes the customer.
+    #[schemars(length(min = 1, max = 100))]
     agent: String,
 }
 

@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::{ApiError, AppState};
 use crate::store::Store;
 
-#[derive(Serialize)]
-struct Alive {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct Alive {
     status: &'static str,
 }
 
@@ -18,8 +18,8 @@ pub async fn alive() -> HttpResponse {
     HttpResponse::Ok().json(Alive { status: "ok" })
 }
 
-#[derive(Serialize)]
-struct Ready<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct Ready<'a> {
     status: &'static str,
     content_version: &'a str,
     intents: BTreeMap<&'static str, usize>,

@@ -8,6 +8,7 @@ mod error;
 mod guard;
 mod handoffs;
 mod health;
+mod openapi;
 mod pages;
 mod paging;
 mod parse;
@@ -24,6 +25,7 @@ use crate::live::LiveServices;
 
 pub use error::{ApiError, MAX_BODY_BYTES};
 pub use guard::{Caller, Gate, guard};
+pub use openapi::document as openapi_document;
 pub use twilio::twilio_signature;
 
 /// What every handler can reach.
@@ -113,6 +115,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/v1/ivr/twilio")
                 .route(web::post().to(twilio::webhook))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/openapi.json")
+                .route(web::get().to(openapi::openapi_json))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

@@ -8,7 +8,7 @@ use crate::domain::{Channel, Expectation, Locale, MessageText};
 use crate::nlu::{Emotion, Entity, RiskFlags, ScoredIntent};
 use crate::privacy::{self, MaskedText};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct ParseRequest {
     text: MessageText,
     #[serde(default)]
@@ -18,8 +18,8 @@ pub struct ParseRequest {
     channel: Channel,
 }
 
-#[derive(Serialize)]
-struct ParseResponse {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct ParseResponse {
     /// The message as received, with personal data masked.
     text: MaskedText,
     locale: Locale,

@@ -10,7 +10,7 @@ use crate::domain::{IntentId, SlotName};
 use crate::privacy::MaskedText;
 
 /// Where a demand stands (API contract).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DemandStatus {
     Open,

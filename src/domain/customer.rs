@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// A customer segment (`elderly`, `vip` …): lower_snake_case, chosen by the bank. Replies
 /// may differ by segment (elderly customers get plainer, slower wording).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Segment(String);
 
@@ -34,7 +34,7 @@ pub const MAX_CUSTOMER_ID_LEN: usize = 128;
 
 /// The customer as the client describes them. The id is the bank's, opaque to us; it is
 /// masked like any text before it is stored, in case a client uses a phone number.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,

@@ -73,6 +73,21 @@ impl<'de> Deserialize<'de> for Locale {
     }
 }
 
+/// A string: `zh-CN` or `en` in answers; requests may also use close variants.
+impl schemars::JsonSchema for Locale {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Locale".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "zh-CN or en (requests may also say zh, zh_CN, zh-Hans, en-US …)",
+            "examples": ["zh-CN", "en"],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

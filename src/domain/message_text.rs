@@ -42,3 +42,19 @@ impl<'de> Deserialize<'de> for MessageText {
         MessageText::parse(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
+
+/// A string of 1 to [`MAX_MESSAGE_CHARS`] characters, not only white space.
+impl schemars::JsonSchema for MessageText {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MessageText".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_MESSAGE_CHARS,
+            "description": "What the customer typed or said; not only white space.",
+        })
+    }
+}

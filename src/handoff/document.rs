@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::store::HandoffRecord;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct HandoffDocument {
     pub id: String,
     pub conversation_id: String,

@@ -10,7 +10,7 @@ use crate::content::Lexicon;
 use crate::domain::EmotionLabel;
 
 /// An emotion with its intensity in [0, 1].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Emotion {
     pub label: EmotionLabel,
     pub intensity: f32,

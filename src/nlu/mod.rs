@@ -40,7 +40,7 @@ pub const BANK_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
 pub const MAX_CANDIDATES: usize = 5;
 
 /// An intent with its confidence.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ScoredIntent {
     pub id: IntentId,
     #[serde(serialize_with = "four_decimals")]
@@ -53,7 +53,9 @@ fn four_decimals<S: serde::Serializer>(value: &f32, serializer: S) -> Result<S::
 }
 
 /// Threats that send a complaint to a human with high priority.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct RiskFlags {
     pub regulator: bool,
     pub media: bool,

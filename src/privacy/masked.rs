@@ -9,7 +9,7 @@ use super::detect::{PiiKind, digit_value, find_pii};
 
 /// Text that has been through [`mask`]. Its field is private: no other code can make one,
 /// so a function that takes `MaskedText` cannot be handed raw customer text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct MaskedText(String);
 

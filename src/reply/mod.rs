@@ -26,7 +26,7 @@ pub use situation::{STRONG_FEELING, Situation};
 const ELDERLY: &str = "elderly";
 
 /// A reply as the API returns it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Reply {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -23,7 +23,7 @@ use crate::domain::{ConversationId, HandoffId, HandoffReason, Priority, WebhookN
 use crate::privacy::MaskedText;
 
 /// Who said a line of the transcript.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Customer,
@@ -40,7 +40,7 @@ impl Role {
 }
 
 /// One line of a transcript.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TranscriptLine {
     pub role: Role,
     pub text: MaskedText,

@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod ivr;
 mod ivr_prompts;
+mod openapi;
 mod pages;
 mod parse;
 mod privacy;

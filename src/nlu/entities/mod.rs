@@ -21,7 +21,7 @@ use crate::domain::EntityKind;
 use crate::privacy::{self, PiiKind};
 
 /// An entity found in a message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Entity {
     #[serde(rename = "type")]
     pub kind: EntityKind,
