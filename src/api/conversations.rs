@@ -45,7 +45,7 @@ pub(super) enum EventField {
 }
 
 impl MessageRequest {
-    fn check(self) -> Result<TurnRequest, ApiError> {
+    pub(super) fn check(self) -> Result<TurnRequest, ApiError> {
         if let Some(c) = self.asr_confidence
             && !(0.0..=1.0).contains(&c)
         {

@@ -5,6 +5,8 @@ mod admin;
 mod conversations;
 mod deliveries;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 mod handoffs;
 mod health;

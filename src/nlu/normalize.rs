@@ -54,6 +54,17 @@ fn has_han(chars: &[char]) -> bool {
     chars.iter().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
 }
 
+/// Traditional to simplified Chinese with OpenCC's `t2s` dictionaries (Apache-2.0, built
+/// into the binary); built once, on first use.
+fn to_simplified(text: &str) -> String {
+    use ferrous_opencc::{OpenCC, config::BuiltinConfig};
+    static CONVERTER: std::sync::OnceLock<Option<OpenCC>> = std::sync::OnceLock::new();
+    match CONVERTER.get_or_init(|| OpenCC::from_config(BuiltinConfig::T2s).ok()) {
+        Some(converter) => converter.convert(text),
+        None => text.to_string(),
+    }
+}
+
 /// Normalises a customer message.
 pub fn normalize(text: &str) -> Normalized {
     let folded: Vec<char> = text.chars().map(fold).collect();
@@ -62,7 +73,7 @@ pub fn normalize(text: &str) -> Normalized {
     // length, which keeps offsets exact (it happens only for rare phrase-level rules).
     if has_han(&folded) {
         let joined: String = folded.iter().collect();
-        let simplified = zhconv::zhconv(&joined, zhconv::Variant::ZhHans);
+        let simplified = to_simplified(&joined);
         let chars: Vec<char> = simplified.chars().collect();
         if chars.len() == folded.len() {
             return Normalized { chars };

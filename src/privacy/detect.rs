@@ -219,22 +219,32 @@ pub fn find_pii(text: &str) -> Vec<PiiSpan> {
     spans.extend(find_emails(&chars));
     spans.extend(super::secrets::find_secrets(&chars));
     spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
-    // A code that is also, say, a phone number is masked once, by the wider span.
+    // Overlapping finds (a code that is also a phone number, a card number inside what
+    // looks like an e-mail domain) are masked once, over both, the stricter way.
     let mut kept: Vec<PiiSpan> = Vec::with_capacity(spans.len());
     for span in spans {
         match kept.last_mut() {
             Some(last) if span.start < last.end => {
-                if span.kind == PiiKind::Secret || last.kind == PiiKind::Secret {
-                    last.end = last.end.max(span.end);
-                    last.kind = PiiKind::Secret;
-                } else {
-                    last.end = last.end.max(span.end);
+                last.end = last.end.max(span.end);
+                if strictness(span.kind) > strictness(last.kind) {
+                    last.kind = span.kind;
                 }
             }
             _ => kept.push(span),
         }
     }
     kept
+}
+
+/// How much of a span its masking hides: e-mail addresses keep most, secrets nothing.
+fn strictness(kind: PiiKind) -> u8 {
+    match kind {
+        PiiKind::Email => 0,
+        PiiKind::Phone => 1,
+        PiiKind::CardNumber => 2,
+        PiiKind::IdNumber => 3,
+        PiiKind::Secret => 4,
+    }
 }
 
 fn is_email_local(c: char) -> bool {

@@ -48,11 +48,25 @@ pub const KEPT_DIGITS: usize = 4;
 ///
 /// Cards and phones keep their last four digits and their separators; ID numbers are
 /// masked entirely; e-mail addresses keep their first character and their domain.
-/// Masking is idempotent: masked text has nothing left to mask.
+/// Masking is idempotent: masked text has nothing left to mask. The digits a card keeps
+/// can, with the numbers around them, look like personal data again
+/// (`42692722 17 242 44 2 14 242 44 …`), so masking repeats until nothing changes; each
+/// round hides at least one digit, so it ends.
 pub fn mask(text: &str) -> MaskedText {
+    let mut current = mask_once(text);
+    loop {
+        let next = mask_once(&current);
+        if next == current {
+            return MaskedText(current);
+        }
+        current = next;
+    }
+}
+
+fn mask_once(text: &str) -> String {
     let spans = find_pii(text);
     if spans.is_empty() {
-        return MaskedText(text.to_string());
+        return text.to_string();
     }
     let mut chars: Vec<char> = text.chars().collect();
     for span in spans {
@@ -74,12 +88,27 @@ pub fn mask(text: &str) -> MaskedText {
             }
         }
     }
-    MaskedText(chars.into_iter().collect())
+    chars.into_iter().collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_a_card_keeps_that_form_another_number_are_masked_too() {
+        // Found by the `mask` fuzz target.
+        let text = "@12 4 42692722 17 242 44 2 14 242 44 246 4";
+        let once = mask(text);
+        assert_eq!(mask(once.as_str()), once);
+    }
+
+    #[test]
+    fn a_card_number_inside_an_email_domain_is_masked_as_a_card() {
+        // Found by the `mask` fuzz target.
+        let masked = mask("4 4@8055555605555E91119.tT");
+        assert!(!masked.as_str().contains("8055555605555"), "{masked}");
+    }
 
     #[test]
     fn cards_keep_their_last_four_and_their_spacing() {
