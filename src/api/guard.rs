@@ -10,10 +10,10 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError, web};
+use actix_web::{Error, ResponseError, web};
 
 use super::ApiError;
-use crate::access::{Access, ApiKey, KeyRing, Limits, RateLimiter, Verdict, access_for};
+use crate::access::{Access, KeyRing, Limits, RateLimiter, Verdict, access_for};
 
 /// What the gate knows: the keys and the limiters.
 pub struct Gate {
@@ -22,10 +22,6 @@ pub struct Gate {
     per_key: RateLimiter,
     per_address: RateLimiter,
 }
-
-/// The key a request was made with, for handlers that record who acted.
-#[derive(Clone, Debug)]
-pub struct Caller(pub String);
 
 impl Gate {
     pub fn new(keys: KeyRing, limits: Limits) -> Gate {
@@ -37,8 +33,8 @@ impl Gate {
         }
     }
 
-    /// Decides on one request; `Ok` carries the key it was made with, if any.
-    fn admit(&self, request: &ServiceRequest) -> Result<Option<ApiKey>, ApiError> {
+    /// Decides on one request.
+    fn admit(&self, request: &ServiceRequest) -> Result<(), ApiError> {
         let now = Instant::now();
         let address = request.peer_addr().map(|a| a.ip());
         if let Some(ip) = address
@@ -48,12 +44,12 @@ impl Gate {
             return Err(ApiError::RateLimited(wait));
         }
         let scope = match access_for(request.path()) {
-            Access::Public | Access::OwnSignature => return Ok(None),
+            Access::Public | Access::OwnSignature => return Ok(()),
             Access::Key(scope) => scope,
         };
         if self.keys.is_empty() {
             // No keys configured: the service listens on loopback only (see startup).
-            return Ok(None);
+            return Ok(());
         }
         let token = bearer_token(request).ok_or_else(|| {
             ApiError::Unauthorized("send an API key: `Authorization: Bearer <key>`".into())
@@ -81,7 +77,7 @@ impl Gate {
         if let Verdict::Limited(wait) = self.per_key.check(&key.name, now) {
             return Err(ApiError::RateLimited(wait));
         }
-        Ok(Some(key.clone()))
+        Ok(())
     }
 }
 
@@ -116,10 +112,7 @@ pub async fn guard(
         return next.call(request).await.map(|r| r.map_into_left_body());
     };
     match gate.admit(&request) {
-        Ok(key) => {
-            if let Some(key) = key {
-                request.extensions_mut().insert(Caller(key.name));
-            }
+        Ok(()) => {
             let deadline = gate.limits.request_timeout;
             match tokio::time::timeout(deadline, next.call(request)).await {
                 Ok(response) => response.map(|r| r.map_into_left_body()),

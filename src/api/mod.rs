@@ -26,7 +26,7 @@ use crate::conversations::Conversations;
 use crate::live::LiveServices;
 
 pub use error::{ApiError, MAX_BODY_BYTES};
-pub use guard::{Caller, Gate, guard};
+pub use guard::{Gate, guard};
 pub use openapi::document as openapi_document;
 pub use twilio::twilio_signature;
 

@@ -80,7 +80,8 @@ fn digit_runs(chars: &[char]) -> Vec<Vec<Group>> {
     runs
 }
 
-fn luhn_valid(digits: &[u32]) -> bool {
+/// Whether digits pass the Luhn check that every bank card number passes.
+pub fn luhn_valid(digits: &[u32]) -> bool {
     let sum: u32 = digits
         .iter()
         .rev()

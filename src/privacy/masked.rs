@@ -53,20 +53,21 @@ pub const KEPT_DIGITS: usize = 4;
 /// (`42692722 17 242 44 2 14 242 44 …`), so masking repeats until nothing changes; each
 /// round hides at least one digit, so it ends.
 pub fn mask(text: &str) -> MaskedText {
-    let mut current = mask_once(text);
-    loop {
-        let next = mask_once(&current);
-        if next == current {
-            return MaskedText(current);
-        }
+    let mut current = text.to_string();
+    // Text without personal data (most messages) is scanned once.
+    while let Some(next) = mask_once(&current)
+        && next != current
+    {
         current = next;
     }
+    MaskedText(current)
 }
 
-fn mask_once(text: &str) -> String {
+/// One round of masking; `None` when there is nothing to mask.
+fn mask_once(text: &str) -> Option<String> {
     let spans = find_pii(text);
     if spans.is_empty() {
-        return text.to_string();
+        return None;
     }
     let mut chars: Vec<char> = text.chars().collect();
     for span in spans {
@@ -88,7 +89,7 @@ fn mask_once(text: &str) -> String {
             }
         }
     }
-    chars.into_iter().collect()
+    Some(chars.into_iter().collect())
 }
 
 #[cfg(test)]

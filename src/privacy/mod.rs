@@ -11,5 +11,5 @@ mod secrets;
 mod properties;
 
 pub use across::mask_across;
-pub use detect::{PiiKind, PiiSpan, digit_value as digit_value_of, find_pii};
+pub use detect::{PiiKind, PiiSpan, digit_value as digit_value_of, find_pii, luhn_valid};
 pub use masked::{MaskedText, mask};

@@ -14,21 +14,11 @@ use crate::receiver::{Receiver, SECRET, free_address};
 
 /// Appends the Luhn check digit to `body`.
 fn luhn(body: &str) -> String {
-    let sum: u32 = body
-        .chars()
-        .rev()
-        .enumerate()
-        .map(|(i, c)| {
-            let d = c.to_digit(10).unwrap();
-            if i % 2 == 0 {
-                let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    let digits: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let check = (0..10)
+        .find(|&d| frontline::privacy::luhn_valid(&[digits.as_slice(), &[d]].concat()))
+        .unwrap();
+    format!("{body}{check}")
 }
 
 /// Appends the check character of a mainland ID number to its first 17 digits.

@@ -11,31 +11,15 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { ARTEFACT_DIR, BASE, fail, runScenario, sleep, step, waitReady } from './harness.mjs';
 
-const BASE = (process.env.FRONTLINE_URL || '').replace(/\/+$/, '');
-const ARTEFACT_DIR = process.env.ARTEFACT_DIR || '';
 const AGENT = '测试坐席01';
 const PHONE = '13812345678';
 const XSS = '<img src=x onerror="window.__xss=1">';
 // Messages that should give an urgent handoff, best first (the first that does is used).
 const URGENT_CANDIDATES = ['我的卡被盗刷了,快帮我冻结', '我的卡被盗刷了', '卡被盗刷了,快帮我止付'];
 
-class Failure extends Error {}
-
-/** Fails the current step, saying what was expected and what was seen. */
-function fail(what, expected, actual) {
-  throw new Failure(`${what}\n    expected: ${expected}\n    actual:   ${actual}`);
-}
-
-let currentStep = '(setup)';
-function step(name) {
-  currentStep = name;
-  console.log(`- ${name}`);
-}
-
 const newConversationId = () => `console-${randomBytes(6).toString('hex')}`;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const card = (id) => `article[data-handoff-id="${id}"]`;
 
 // ---------- API ----------
@@ -61,21 +45,6 @@ async function api(method, urlPath, body) {
   return { status: response.status, json, text };
 }
 
-async function waitReady() {
-  const deadline = Date.now() + 90_000;
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${BASE}/readyz`);
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
-    } catch (e) {
-      last = e.message;
-    }
-    await sleep(500);
-  }
-  fail('the server did not become ready', `GET ${BASE}/readyz → 200 within 90 s`, last);
-}
 
 async function say(conversation, text) {
   const r = await api('POST', `/v1/conversations/${conversation}/messages`, {
@@ -318,36 +287,4 @@ async function run(browser) {
   assert.equal(dialogs.length, 0, `no dialogs expected, got ${JSON.stringify(dialogs)}`);
 }
 
-async function main() {
-  if (!BASE || !ARTEFACT_DIR) {
-    console.error('agent console: set FRONTLINE_URL (e.g. http://127.0.0.1:18181) and ARTEFACT_DIR');
-    process.exit(2);
-  }
-  await mkdir(ARTEFACT_DIR, { recursive: true });
-  let browser = null;
-  let code = 0;
-  try {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    await run(browser);
-    console.log('agent console: ok');
-  } catch (e) {
-    code = 1;
-    console.error(`agent console: FAILED at step "${currentStep}"`);
-    console.error(`  ${e instanceof Failure || e instanceof assert.AssertionError ? e.message : e?.stack ?? e}`);
-    for (const context of browser ? browser.contexts() : []) {
-      for (const [i, page] of context.pages().entries()) {
-        await page
-          .screenshot({ path: path.join(ARTEFACT_DIR, `agent-console-failure-${i}.png`), fullPage: true })
-          .catch(() => {});
-      }
-    }
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-  }
-  process.exit(code);
-}
-
-await main();
+await runScenario('agent console', 'agent-console', run);

@@ -12,10 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { ARTEFACT_DIR, BASE, fail, runScenario, sleep, step, waitReady } from './harness.mjs';
 
-const BASE = (process.env.FRONTLINE_URL || '').replace(/\/+$/, '');
-const ARTEFACT_DIR = process.env.ARTEFACT_DIR || '';
 const DESK_KEY = process.env.DESK_KEY || '';
 const CUSTOMER_KEY = process.env.CUSTOMER_KEY || '';
 const WRONG_KEY = `fl_${randomBytes(32).toString('base64url')}`;
@@ -28,20 +26,6 @@ const HINT = '请输入值班主管发放的坐席密钥;密钥只保存在本�
 const INVALID = '密钥无效或缺失';
 const NO_SCOPE = '此密钥无权查看转人工队列';
 
-class Failure extends Error {}
-
-/** Fails the current step, saying what was expected and what was seen. */
-function fail(what, expected, actual) {
-  throw new Failure(`${what}\n    expected: ${expected}\n    actual:   ${actual}`);
-}
-
-let currentStep = '(setup)';
-function step(name) {
-  currentStep = name;
-  console.log(`- ${name}`);
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const card = (id) => `article[data-handoff-id="${id}"]`;
 
 // ---------- API ----------
@@ -68,22 +52,6 @@ async function api(method, urlPath, key, body) {
     /* not JSON */
   }
   return { status: response.status, json, text };
-}
-
-async function waitReady() {
-  const deadline = Date.now() + 90_000;
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${BASE}/readyz`);
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
-    } catch (e) {
-      last = e.message;
-    }
-    await sleep(500);
-  }
-  fail('the server did not become ready', `GET ${BASE}/readyz → 200 within 90 s`, last);
 }
 
 /** Asks for a human (at most three times) with the customer's key; returns the handoff id. */
@@ -269,36 +237,4 @@ async function run(browser) {
   if (dialogs.length) fail('dialogs (prompt, alert)', 'none', JSON.stringify(dialogs));
 }
 
-async function main() {
-  if (!BASE || !ARTEFACT_DIR || !DESK_KEY || !CUSTOMER_KEY) {
-    console.error('agent console keys: set FRONTLINE_URL, ARTEFACT_DIR, DESK_KEY and CUSTOMER_KEY');
-    process.exit(2);
-  }
-  await mkdir(ARTEFACT_DIR, { recursive: true });
-  let browser = null;
-  let code = 0;
-  try {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    await run(browser);
-    console.log('agent console keys: ok');
-  } catch (e) {
-    code = 1;
-    console.error(`agent console keys: FAILED at step "${currentStep}"`);
-    console.error(`  ${e instanceof Failure ? e.message : e?.stack ?? e}`);
-    for (const context of browser ? browser.contexts() : []) {
-      for (const [i, page] of context.pages().entries()) {
-        await page
-          .screenshot({ path: path.join(ARTEFACT_DIR, `agent-console-keys-failure-${i}.png`), fullPage: true })
-          .catch(() => {});
-      }
-    }
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-  }
-  process.exit(code);
-}
-
-await main();
+await runScenario('agent console keys', 'agent-console-keys', run, ['DESK_KEY', 'CUSTOMER_KEY']);

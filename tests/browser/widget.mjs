@@ -8,12 +8,9 @@
 //
 // FRONTLINE_URL must point at a freshly started server (empty data dir).
 
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { ARTEFACT_DIR, BASE, fail, runScenario, sleep, step, waitReady } from './harness.mjs';
 
-const BASE = (process.env.FRONTLINE_URL || '').replace(/\/+$/, '');
-const ARTEFACT_DIR = process.env.ARTEFACT_DIR || '';
 
 const COMPLAINT = '昨天在人民路的ATM取钱,钱没出来卡里却扣了两千块,气死我了!';
 const XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
@@ -31,38 +28,8 @@ const BOT = '.fl-msg--bot';
 const TYPING = '.fl-typing';
 const CHIP = '.fl-chip';
 
-class Failure extends Error {}
-
-/** Fails the current step, saying what was expected and what was seen. */
-function fail(what, expected, actual) {
-  throw new Failure(`${what}\n    expected: ${expected}\n    actual:   ${actual}`);
-}
-
-let currentStep = '(setup)';
-function step(name) {
-  currentStep = name;
-  console.log(`- ${name}`);
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const show = (value) => JSON.stringify(value);
 const squash = (text) => String(text ?? '').replace(/\s+/g, '');
-
-async function waitReady() {
-  const deadline = Date.now() + 90_000;
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`${BASE}/readyz`);
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
-    } catch (e) {
-      last = e.message;
-    }
-    await sleep(500);
-  }
-  fail('the server did not become ready', `GET ${BASE}/readyz → 200 within 90 s`, last);
-}
 
 // ---------- page helpers ----------
 
@@ -403,36 +370,4 @@ async function run(browser) {
   if (problems.length) fail('errors in the pages', 'no page errors, CSP violations or dialogs', show(problems));
 }
 
-async function main() {
-  if (!BASE || !ARTEFACT_DIR) {
-    console.error('widget: set FRONTLINE_URL (e.g. http://127.0.0.1:18181) and ARTEFACT_DIR');
-    process.exit(2);
-  }
-  await mkdir(ARTEFACT_DIR, { recursive: true });
-  let browser = null;
-  let code = 0;
-  try {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    await run(browser);
-    console.log('widget: ok');
-  } catch (e) {
-    code = 1;
-    console.error(`widget: FAILED at step "${currentStep}"`);
-    console.error(`  ${e instanceof Failure ? e.message : e?.stack ?? e}`);
-    for (const [c, context] of (browser ? browser.contexts() : []).entries()) {
-      for (const [i, page] of context.pages().entries()) {
-        await page
-          .screenshot({ path: path.join(ARTEFACT_DIR, `widget-failure-${c}-${i}.png`) })
-          .catch(() => {});
-      }
-    }
-  } finally {
-    if (browser) await browser.close().catch(() => {});
-  }
-  process.exit(code);
-}
-
-await main();
+await runScenario('widget', 'widget', run);
