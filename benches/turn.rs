@@ -13,7 +13,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use frontline::conversations::{Conversations, TurnRequest};
 use frontline::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use frontline::startup::Services;
-use frontline::store::SqliteStore;
+use frontline::store::{Database, SqliteStore};
 
 fn request(text: &str) -> TurnRequest {
     TurnRequest {
@@ -40,7 +40,7 @@ fn turns(c: &mut Criterion) {
     let live = frontline::live::LiveServices::new(services, PathBuf::from("."));
     let conversations = Conversations::new(
         Arc::new(live),
-        Arc::new(store),
+        Arc::new(Database::Sqlite(store)),
         frontline::handoff::Outbox::default(),
     );
     let mut next = 0u64;

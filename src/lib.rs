@@ -5,6 +5,7 @@
 //! shared vocabulary types.
 
 pub mod access;
+pub mod analytics;
 pub mod api;
 pub mod check;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod domain;
 pub mod eval;
 pub mod handoff;
 pub mod live;
+pub mod metrics;
 pub mod nlu;
 pub mod privacy;
 pub mod reply;

@@ -12,6 +12,7 @@ use crate::access::{ApiKeyConfig, KeyError, KeyRing, Limits, LimitsConfig};
 use crate::handoff::{
     DeliveryConfig, DeliveryPolicy, Webhook, WebhookConfig, WebhookError, check_webhooks,
 };
+use crate::store::DatabaseUrl;
 
 /// The default listen address: loopback, so a fresh install is never exposed by accident.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -43,6 +44,15 @@ pub struct ServeOptions {
     /// Folder for the database and other state [default: ./data]
     #[arg(long, env = "FRONTLINE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// PostgreSQL for several instances sharing conversations and handoffs:
+    /// `postgres://user@host:5432/frontline` [default: SQLite under the data dir]
+    #[arg(
+        long,
+        env = "FRONTLINE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     /// Folder holding intents/, templates/ and knowledge-base/ [default: .]
     #[arg(long, env = "FRONTLINE_CONTENT", value_name = "DIR")]
     pub content: Option<PathBuf>,
@@ -99,6 +109,7 @@ impl ServeOptions {
         ServeOptions {
             addr: self.addr.or(fallback.addr),
             data_dir: self.data_dir.or(fallback.data_dir),
+            database_url: self.database_url.or(fallback.database_url),
             content: self.content.or(fallback.content),
             log_format: self.log_format.or(fallback.log_format),
             twilio_auth_token: self.twilio_auth_token.or(fallback.twilio_auth_token),
@@ -146,6 +157,8 @@ pub struct Settings {
     /// API keys (checked); empty: no authentication, and loopback only.
     pub api_keys: Vec<ApiKeyConfig>,
     pub limits: Limits,
+    /// `None`: the embedded SQLite store under `data_dir`.
+    pub database_url: Option<DatabaseUrl>,
 }
 
 /// Why settings could not be resolved.
@@ -166,6 +179,8 @@ pub enum SettingsError {
         "cors_origins: `{0}` is not an origin like https://www.example-bank.cn (scheme, host, optional port; no path)"
     )]
     Origin(String),
+    #[error("database_url: {0}")]
+    DatabaseUrl(String),
 }
 
 impl Settings {
@@ -211,6 +226,13 @@ impl Settings {
             delivery: delivery.check()?,
             api_keys: checked_keys(merged.api_keys)?,
             limits: merged.limits.unwrap_or_default().into(),
+            database_url: merged
+                .database_url
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| {
+                    DatabaseUrl::parse(&u).map_err(|e| SettingsError::DatabaseUrl(e.to_string()))
+                })
+                .transpose()?,
         })
     }
 }

@@ -14,8 +14,9 @@ use crate::api::{self, AppState, Gate};
 use crate::conversations::{Conversations, TurnLimits};
 use crate::handoff::{self, Outbox};
 use crate::live::{self, LiveServices};
+use crate::metrics::Metrics;
 use crate::settings::Settings;
-use crate::store::SqliteStore;
+use crate::store::Database;
 
 /// Browser calls from other origins: only from the configured ones (the bank's pages that
 /// embed the widget). A request from any other origin is still answered as usual but
@@ -67,28 +68,32 @@ pub struct Application {
 impl Application {
     /// Binds the listen address (port 0 picks a free port, which tests use).
     pub async fn build(settings: &Settings, services: Services) -> anyhow::Result<Application> {
-        let store = SqliteStore::open(&settings.data_dir)
+        let store = Database::open(settings.database_url.as_ref(), &settings.data_dir)
             .await
-            .with_context(|| {
-                format!(
+            .with_context(|| match &settings.database_url {
+                Some(url) => format!("cannot open the store at {url:?}"),
+                None => format!(
                     "cannot open the store under {}",
                     settings.data_dir.display()
-                )
+                ),
             })?;
+        tracing::info!(store = store.kind(), "store open");
         let store = Arc::new(store);
         let outbox = Outbox::new(settings.webhooks.clone());
+        let metrics = Arc::new(Metrics::new());
         // Deliveries left over from a previous run (a crash, a restart) resume at once.
-        handoff::spawn_workers(store.clone(), &outbox, settings.delivery)
+        handoff::spawn_workers(store.clone(), &outbox, settings.delivery, metrics.clone())
             .context("cannot build the webhook client")?;
         let live = Arc::new(LiveServices::new(services, settings.content_dir.clone()));
         if let Some(every) = settings.content_poll {
             live::spawn_watcher(live.clone(), every);
         }
-        let conversations =
-            Conversations::new(live.clone(), store, outbox).with_limits(TurnLimits {
+        let conversations = Conversations::new(live.clone(), store, outbox)
+            .with_limits(TurnLimits {
                 max_turns_per_conversation: settings.limits.max_turns_per_conversation,
                 max_concurrent_turns: settings.limits.max_concurrent_turns,
-            });
+            })
+            .with_metrics(metrics.clone());
         let keys = KeyRing::new(&settings.api_keys).context("the API keys")?;
         let addr = listen_address(settings.addr, &keys);
         if keys.is_empty() {
@@ -107,6 +112,7 @@ impl Application {
             conversations: Arc::new(conversations),
             twilio_auth_token: settings.twilio_auth_token.clone(),
             public_url: settings.public_url.clone(),
+            metrics,
         });
         let origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
@@ -116,6 +122,7 @@ impl Application {
                 .wrap(middleware::from_fn(api::guard))
                 .wrap(cors(&origins))
                 .wrap(security_headers())
+                .wrap(middleware::from_fn(api::record_metrics))
                 .wrap(middleware::NormalizePath::trim())
                 .configure(api::configure)
         })

@@ -20,16 +20,22 @@ pub enum Scope {
     Ivr,
     /// `GET /v1/handoffs`, `POST /v1/handoffs/{id}/ack`: the desks.
     Handoffs,
+    /// `GET /v1/analytics`: contact-centre managers' figures (counts, no text).
+    Analytics,
+    /// `GET /metrics`: the Prometheus scraper.
+    Metrics,
     /// `/admin/*`: reload, content version, deliveries.
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 7] = [
         Scope::Parse,
         Scope::Conversations,
         Scope::Ivr,
         Scope::Handoffs,
+        Scope::Analytics,
+        Scope::Metrics,
         Scope::Admin,
     ];
 
@@ -39,6 +45,8 @@ impl Scope {
             Scope::Conversations => "conversations",
             Scope::Ivr => "ivr",
             Scope::Handoffs => "handoffs",
+            Scope::Analytics => "analytics",
+            Scope::Metrics => "metrics",
             Scope::Admin => "admin",
         }
     }

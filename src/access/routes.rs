@@ -1,6 +1,7 @@
 //! Which scope each endpoint needs. One table, so a new endpoint is either listed here or
 //! closed: anything under `/v1/` or `/admin/` that the table does not know needs the admin
-//! scope.
+//! scope. `/metrics` is outside `/v1` but counts what customers ask about: it needs a key
+//! too (Prometheus sends it as a bearer token).
 
 use super::Scope;
 
@@ -24,6 +25,8 @@ pub fn access_for(path: &str) -> Access {
         ["v1", "ivr", "twilio"] => Access::OwnSignature,
         ["v1", "ivr", ..] => Access::Key(Scope::Ivr),
         ["v1", "handoffs", ..] => Access::Key(Scope::Handoffs),
+        ["v1", "analytics"] => Access::Key(Scope::Analytics),
+        ["metrics"] => Access::Key(Scope::Metrics),
         ["v1" | "admin", ..] => Access::Key(Scope::Admin),
         _ => Access::Public,
     }
@@ -47,7 +50,10 @@ mod tests {
         assert_eq!(access_for("/v1/ivr/vxml"), Access::Key(Scope::Ivr));
         assert_eq!(access_for("/v1/ivr/twilio"), Access::OwnSignature);
         assert_eq!(access_for("/admin/reload"), Access::Key(Scope::Admin));
-        assert_eq!(access_for("/v1/analytics"), Access::Key(Scope::Admin));
+        assert_eq!(access_for("/v1/analytics"), Access::Key(Scope::Analytics));
+        assert_eq!(access_for("/v1/analytics/extra"), Access::Key(Scope::Admin));
+        assert_eq!(access_for("/metrics"), Access::Key(Scope::Metrics));
+        assert_eq!(access_for("/analytics"), Access::Public);
         assert_eq!(access_for("/widget.js"), Access::Public);
         assert_eq!(access_for("/readyz"), Access::Public);
         assert_eq!(access_for("/openapi.json"), Access::Public);

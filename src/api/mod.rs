@@ -2,6 +2,7 @@
 //! into understanding, and responses. Handlers hold no logic of their own.
 
 mod admin;
+mod analytics;
 mod conversations;
 mod deliveries;
 mod error;
@@ -10,6 +11,7 @@ pub mod fuzzing;
 mod guard;
 mod handoffs;
 mod health;
+mod metrics;
 mod openapi;
 mod pages;
 mod paging;
@@ -27,6 +29,7 @@ use crate::live::LiveServices;
 
 pub use error::{ApiError, MAX_BODY_BYTES};
 pub use guard::{Gate, guard};
+pub use metrics::record as record_metrics;
 pub use openapi::document as openapi_document;
 pub use twilio::twilio_signature;
 
@@ -39,6 +42,7 @@ pub struct AppState {
     pub twilio_auth_token: Option<String>,
     /// The public base URL that webhooks are signed for, when a proxy rewrites it.
     pub public_url: Option<String>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// JSON bodies: limited in size, `application/json` required, errors in our shape.
@@ -117,6 +121,25 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/v1/ivr/twilio")
                 .route(web::post().to(twilio::webhook))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/v1/analytics")
+                .route(web::get().to(analytics::analytics))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/analytics")
+                .route(web::get().to(pages::analytics_page))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource("/analytics/analytics.css").route(web::get().to(pages::analytics_css)),
+        )
+        .service(web::resource("/analytics/analytics.js").route(web::get().to(pages::analytics_js)))
+        .service(
+            web::resource("/metrics")
+                .route(web::get().to(metrics::metrics))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(

@@ -10,7 +10,7 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
-use super::{admin, conversations, deliveries, error, handoffs, health, parse};
+use super::{admin, analytics, conversations, deliveries, error, handoffs, health, parse};
 use crate::access::Scope;
 
 /// What a request carries.
@@ -184,6 +184,36 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
             ])),
             success: ("text/xml", text_body("A TwiML document")),
             errors: &[400, 403, 409, 503],
+        },
+        Operation {
+            method: "get",
+            path: "/v1/analytics",
+            id: "analytics",
+            summary: "Managers' figures for a period of bank days: volume, containment, handoff reasons, top (complaint) intents per day, emotions, hotspots; format=csv for a spreadsheet",
+            scope: Some(Scope::Analytics),
+            path_parameters: &[],
+            query: Some(schema_inline::<analytics::AnalyticsParams>()),
+            body: Body::None,
+            success: (
+                "application/json",
+                schema::<crate::analytics::Report>(generator),
+            ),
+            errors: &[400, 503],
+        },
+        Operation {
+            method: "get",
+            path: "/metrics",
+            id: "metrics",
+            summary: "Prometheus metrics (text exposition format): requests, latency, turns, intents, fallbacks, handoffs, deliveries, outbox backlog, content version",
+            scope: Some(Scope::Metrics),
+            path_parameters: &[],
+            query: None,
+            body: Body::None,
+            success: (
+                crate::metrics::CONTENT_TYPE,
+                text_body("Metrics in the OpenMetrics text format"),
+            ),
+            errors: &[503],
         },
         Operation {
             method: "post",

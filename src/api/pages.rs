@@ -1,4 +1,5 @@
-//! Pages the binary serves itself: the agent console (`/agent`), the chat widget
+//! Pages the binary serves itself: the agent console (`/agent`), the managers' analytics
+//! (`/analytics`), the chat widget
 //! (`/widget.js`, `/widget.css`) and the demo bank page that embeds it (`/`). Plain files compiled into
 //! the binary, so the README's run command serves them on a fresh machine with no build
 //! step; a strict Content-Security-Policy keeps them to their own scripts and this API.
@@ -9,6 +10,9 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, X_CONTENT_
 const AGENT_HTML: &str = include_str!("../../static/agent/index.html");
 const AGENT_CSS: &str = include_str!("../../static/agent/agent.css");
 const AGENT_JS: &str = include_str!("../../static/agent/agent.js");
+const ANALYTICS_HTML: &str = include_str!("../../static/analytics/index.html");
+const ANALYTICS_CSS: &str = include_str!("../../static/analytics/analytics.css");
+const ANALYTICS_JS: &str = include_str!("../../static/analytics/analytics.js");
 const WIDGET_JS: &str = include_str!("../../static/widget/widget.js");
 const WIDGET_CSS: &str = include_str!("../../static/widget/widget.css");
 const DEMO_HTML: &str = include_str!("../../static/demo/index.html");
@@ -31,6 +35,18 @@ fn file(content_type: &str, body: &'static str) -> HttpResponse {
 
 pub async fn agent_console() -> HttpResponse {
     file("text/html; charset=utf-8", AGENT_HTML)
+}
+
+pub async fn analytics_page() -> HttpResponse {
+    file("text/html; charset=utf-8", ANALYTICS_HTML)
+}
+
+pub async fn analytics_css() -> HttpResponse {
+    file("text/css; charset=utf-8", ANALYTICS_CSS)
+}
+
+pub async fn analytics_js() -> HttpResponse {
+    file("text/javascript; charset=utf-8", ANALYTICS_JS)
 }
 
 pub async fn agent_css() -> HttpResponse {

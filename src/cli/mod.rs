@@ -24,6 +24,8 @@ pub struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up: the size of the serve options does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Talk to the bot in the terminal, against the local content.

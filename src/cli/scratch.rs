@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::conversations::Conversations;
 use crate::handoff::Outbox;
 use crate::live::{LiveServices, Services};
-use crate::store::{SqliteStore, StoreError};
+use crate::store::{Database, SqliteStore, StoreError};
 
 pub struct Scratch {
     conversations: Conversations,
@@ -27,7 +27,7 @@ impl Scratch {
             "frontline-{purpose}-{}",
             uuid::Uuid::new_v4().simple()
         ));
-        let store = SqliteStore::open(&dir).await?;
+        let store = Database::Sqlite(SqliteStore::open(&dir).await?);
         let live = LiveServices::new(services, content.to_path_buf());
         Ok(Scratch {
             conversations: Conversations::new(Arc::new(live), Arc::new(store), Outbox::default()),

@@ -12,12 +12,13 @@ use crate::dialogue::{CommitmentMade, Conversation, HandoffRef, Speech, TurnInpu
 use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use crate::handoff::{HandoffSummary, Outbox, summarize};
 use crate::live::{LiveServices, Services};
+use crate::metrics::Metrics;
 use crate::nlu::{Emotion, MessageUnderstanding, ScoredIntent, bank_today};
 use crate::privacy::{MaskedText, mask, mask_across};
 use crate::reply::Reply;
 use crate::store::{
-    Delivery, DeliveryQuery, Role, SqliteStore, Store, StoreError, StoredHandoff, TranscriptLine,
-    TurnWrite,
+    Database, Delivery, DeliveryQuery, Role, Store, StoreError, StoredHandoff, TranscriptLine,
+    TurnFacts, TurnWrite,
 };
 
 use locks::ConversationLocks;
@@ -35,6 +36,11 @@ pub enum TurnError {
     #[error("too many conversations at once")]
     Busy,
 }
+
+/// How often a turn is taken again when another instance saved a turn of the same
+/// conversation first. Each retry starts from the newer state, so it only fails if the
+/// conversation is hammered from several instances at once.
+const CONFLICT_RETRIES: u32 = 8;
 
 /// How long a turn may wait for one of the in-progress places before it is refused.
 const TURN_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -97,16 +103,17 @@ pub struct ConversationView {
 /// Conversations: the turn service.
 pub struct Conversations {
     live: Arc<LiveServices>,
-    store: Arc<SqliteStore>,
+    store: Arc<Database>,
     outbox: Outbox,
     locks: ConversationLocks,
     max_turns: u32,
     /// One permit per turn in progress.
     in_progress: tokio::sync::Semaphore,
+    metrics: Arc<Metrics>,
 }
 
 impl Conversations {
-    pub fn new(live: Arc<LiveServices>, store: Arc<SqliteStore>, outbox: Outbox) -> Conversations {
+    pub fn new(live: Arc<LiveServices>, store: Arc<Database>, outbox: Outbox) -> Conversations {
         Conversations {
             live,
             store,
@@ -116,7 +123,14 @@ impl Conversations {
             in_progress: tokio::sync::Semaphore::new(
                 TurnLimits::default().max_concurrent_turns as usize,
             ),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The same service counting its turns in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Conversations {
+        self.metrics = metrics;
+        self
     }
 
     /// The same service with other turn limits.
@@ -126,7 +140,7 @@ impl Conversations {
         self
     }
 
-    pub fn store(&self) -> &SqliteStore {
+    pub fn store(&self) -> &Database {
         &self.store
     }
 
@@ -142,9 +156,35 @@ impl Conversations {
             .await
             .map_err(|_| TurnError::Busy)?
             .map_err(|_| TurnError::Busy)?;
+        // Turns of one conversation in this instance wait for each other here; against
+        // other instances the store's version check decides, and the loser takes its turn
+        // again on the state the winner saved.
         let _turn = self.locks.lock(&id).await;
+        let mut conflicts = 0;
+        loop {
+            match self.attempt(&id, &request).await {
+                Err(TurnError::Store(StoreError::Conflict(_))) if conflicts < CONFLICT_RETRIES => {
+                    conflicts += 1;
+                    tracing::debug!(conversation = %id.as_str(), conflicts, "turn retried");
+                    let jitter = fastrand::u64(1..=10 * u64::from(conflicts));
+                    tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// One try at a turn, from the stored state.
+    async fn attempt(
+        &self,
+        id: &ConversationId,
+        request: &TurnRequest,
+    ) -> Result<TurnOutcome, TurnError> {
+        let id = id.clone();
         let now = Utc::now();
-        let mut conversation = match self.store.conversation(&id).await? {
+        let stored = self.store.conversation(&id).await?;
+        let stored_turn = stored.as_ref().map(|c| c.turn);
+        let mut conversation = match stored {
             Some(conversation) if conversation.turn >= self.max_turns => {
                 return Err(TurnError::TooLong(self.max_turns));
             }
@@ -166,9 +206,19 @@ impl Conversations {
         let services = self.live.current();
         let content = services.catalog.locale(conversation.locale);
         let today = bank_today();
-        let (understanding, speech, said) = hear(&services, &request, &mut conversation, today);
+        let (understanding, speech, said) = hear(&services, request, &mut conversation, today);
         let intent = understanding.whole.intent.clone();
         let emotion = understanding.whole.emotion;
+        let facts = TurnFacts {
+            day: today,
+            channel: conversation.channel,
+            intent: intent.as_ref().map(|i| i.id.clone()),
+            complaint: intent
+                .as_ref()
+                .and_then(|i| content.intent(&i.id))
+                .is_some_and(|i| i.kind == crate::content::IntentKind::Complaint),
+            emotion: emotion.label,
+        };
         let plan = take_turn(
             &mut conversation,
             &TurnInput {
@@ -243,6 +293,8 @@ impl Conversations {
         self.store
             .save_turn(TurnWrite {
                 conversation: &conversation,
+                stored_turn,
+                facts: &facts,
                 lines: &lines,
                 amend_last_customer_line: amended_line.as_ref(),
                 handoff: stored.as_ref(),
@@ -250,6 +302,11 @@ impl Conversations {
             })
             .await?;
         self.outbox.wake(&outbox);
+        self.metrics
+            .turn(conversation.channel, facts.intent.as_ref());
+        if let Some(handoff) = &stored {
+            self.metrics.handoff(handoff.reason, handoff.priority);
+        }
         tracing::info!(
             conversation = %id.as_str(),
             turn = conversation.turn,

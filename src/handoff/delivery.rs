@@ -16,6 +16,7 @@ use super::outbox::{Destination, Outbox};
 use super::retry::{CircuitBreaker, Permit};
 use super::signature::{SIGNATURE_HEADER, sign};
 use super::webhooks::{DeliveryPolicy, Webhook};
+use crate::metrics::{DeliveryOutcome, Metrics};
 use crate::store::{AfterFailure, Delivery, Store};
 
 /// How long past its timeout an attempt keeps its rows: after that a row whose worker
@@ -29,6 +30,7 @@ pub fn spawn_workers<S: Store + 'static>(
     store: Arc<S>,
     outbox: &Outbox,
     policy: DeliveryPolicy,
+    metrics: Arc<Metrics>,
 ) -> Result<(), reqwest::Error> {
     let client = reqwest::Client::builder()
         .user_agent(concat!("frontline/", env!("CARGO_PKG_VERSION")))
@@ -42,6 +44,7 @@ pub fn spawn_workers<S: Store + 'static>(
             policy,
             client: client.clone(),
             breaker: CircuitBreaker::new(policy.breaker_failures, policy.breaker_cooldown),
+            metrics: metrics.clone(),
         };
         tokio::spawn(worker.run());
     }
@@ -54,6 +57,7 @@ struct Worker<S> {
     policy: DeliveryPolicy,
     client: reqwest::Client,
     breaker: CircuitBreaker,
+    metrics: Arc<Metrics>,
 }
 
 impl<S: Store + 'static> Worker<S> {
@@ -114,6 +118,7 @@ impl<S: Store + 'static> Worker<S> {
         let saved = match outcome {
             Ok(()) => {
                 self.breaker.succeeded();
+                self.metrics.delivery(name, DeliveryOutcome::Delivered);
                 tracing::info!(
                     destination = %name,
                     handoff = %delivery.handoff_id.as_str(),
@@ -136,6 +141,13 @@ impl<S: Store + 'static> Worker<S> {
                     let delay = self.policy.retry.delay(delivery.attempts, fastrand::f64());
                     AfterFailure::RetryAt(now + delay)
                 };
+                self.metrics.delivery(
+                    name,
+                    match after {
+                        AfterFailure::GiveUp => DeliveryOutcome::Dead,
+                        AfterFailure::RetryAt(_) => DeliveryOutcome::Failed,
+                    },
+                );
                 match after {
                     AfterFailure::GiveUp => tracing::error!(
                         destination = %name,

@@ -1,4 +1,5 @@
-//! Storage failures. The API maps them all to 503: the customer can retry.
+//! Storage failures. The API maps them to 503 (the customer can retry); a conflict is
+//! retried by the turn service before anyone sees it.
 
 /// Why the store could not do its job.
 #[derive(Debug, thiserror::Error)]
@@ -12,4 +13,10 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    /// Another instance saved a turn of this conversation since it was loaded: the turn
+    /// must be taken again on the newer state (nothing of it was saved).
+    #[error("conversation {0} changed while this turn was taken")]
+    Conflict(String),
+    #[error("database URL: {0}")]
+    Url(String),
 }

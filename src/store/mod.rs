@@ -1,11 +1,16 @@
 //! Where conversations live between turns and across restarts: conversations, their
 //! masked transcripts and their handoffs. [`Store`] is the boundary; SQLite (WAL, under
-//! the data dir) is the embedded default. Everything the store accepts is already masked:
+//! the data dir) is the embedded default, PostgreSQL the choice for several instances. Everything the store accepts is already masked:
 //! texts are [`MaskedText`], which only the masking step can produce.
 
+mod analytics;
+mod database;
 mod error;
 mod handoffs;
 mod outbox;
+mod postgres;
+mod rows;
+mod sql;
 mod sqlite;
 
 use std::future::Future;
@@ -13,9 +18,14 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use analytics::{
+    AnalyticsRows, ConversationDay, DayRange, EmotionCount, HandoffCount, IntentCount, TurnFacts,
+};
+pub use database::{Database, DatabaseUrl};
 pub use error::StoreError;
 pub use handoffs::{Acknowledgement, HandoffQuery, HandoffRecord, HandoffStatusFilter};
-pub use outbox::{AfterFailure, Delivery, DeliveryQuery, DeliveryStatus, OutboxEntry};
+pub use outbox::{AfterFailure, Delivery, DeliveryQuery, DeliveryStatus, OutboxCount, OutboxEntry};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::dialogue::Conversation;
@@ -61,6 +71,12 @@ pub struct StoredHandoff {
 /// What one turn changes, written in one transaction: all of it or nothing.
 pub struct TurnWrite<'a> {
     pub conversation: &'a Conversation,
+    /// The turn count the conversation had when this turn loaded it; `None` if it is new.
+    /// If the stored conversation has moved on since (another instance took a turn), the
+    /// write is refused with [`StoreError::Conflict`] and nothing is saved.
+    pub stored_turn: Option<u32>,
+    /// What analytics keeps of the customer's turn.
+    pub facts: &'a TurnFacts,
     /// The lines this turn added (the customer's message and the bot's reply).
     pub lines: &'a [TranscriptLine],
     /// The customer's previous message again, masked further: personal data it began
@@ -71,7 +87,7 @@ pub struct TurnWrite<'a> {
     pub outbox: &'a [OutboxEntry],
 }
 
-/// The storage boundary. A PostgreSQL implementation follows the same contract.
+/// The storage boundary, implemented for SQLite and PostgreSQL.
 pub trait Store: Send + Sync {
     /// The conversation, or `None` if it was never started.
     fn conversation(
@@ -142,6 +158,13 @@ pub trait Store: Send + Sync {
         id: i64,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Delivery>, StoreError>> + Send;
+    /// Outbox rows per destination and status (the delivery backlog).
+    fn outbox_counts(&self) -> impl Future<Output = Result<Vec<OutboxCount>, StoreError>> + Send;
+    /// Counts per bank day for analytics.
+    fn analytics(
+        &self,
+        range: DayRange,
+    ) -> impl Future<Output = Result<AnalyticsRows, StoreError>> + Send;
     /// Whether the store answers (readiness).
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -82,3 +82,11 @@ pub enum AfterFailure {
     /// The retry window is over: dead letter.
     GiveUp,
 }
+
+/// How many rows of one destination are in one status: the backlog, for metrics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxCount {
+    pub destination: WebhookName,
+    pub status: DeliveryStatus,
+    pub count: u64,
+}

@@ -125,3 +125,37 @@ fn the_evaluation_report_reads_as_a_heatmap_in_a_browser() {
     );
     assert!(artefacts().join("eval-report.png").is_file());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_analytics_page_charts_what_the_api_counts_and_exports_csv() {
+    let app = spawn_app().await;
+    for n in 0..5 {
+        app.say_zh(&format!("chart-atm-{n}"), "ATM吞了我的钱,气死我了!")
+            .await;
+    }
+    app.say_zh("chart-fee", "为什么乱扣我年费,太过分了").await;
+    app.say_zh("chart-human", "转人工").await;
+    app.say_zh("chart-noise", "阿巴阿巴咕噜").await;
+    let expected = app.get("/v1/analytics").await;
+    assert_eq!(expected.status, 200, "{}", expected.body);
+    let script = repo_root().join("tests/browser/analytics.mjs");
+    let address = app.address.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .env("FRONTLINE_URL", address)
+            .env("ARTEFACT_DIR", artefacts())
+            .env("ANALYTICS_EXPECT", expected.body.to_string())
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs (scripts/test installs chromium and playwright-core)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("analytics page: ok"),
+        "the browser test failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    assert!(artefacts().join("analytics-desktop.png").is_file());
+}

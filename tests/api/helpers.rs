@@ -68,6 +68,7 @@ pub fn default_settings(data_dir: &Path) -> Settings {
         delivery: DeliveryConfig::default().check().unwrap(),
         api_keys: Vec::new(),
         limits: Limits::default(),
+        database_url: None,
     }
 }
 
@@ -98,6 +99,12 @@ pub struct Reply {
 }
 
 impl TestApp {
+    /// The same server, now owning `data_dir` (removed when the app is dropped).
+    pub fn keeping(mut self, data_dir: tempfile::TempDir) -> TestApp {
+        self._data_dir = Some(data_dir);
+        self
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
         let response = self
             .client

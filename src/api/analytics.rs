@@ -1,0 +1,65 @@
+//! `GET /v1/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: the managers' figures
+//! for a period of bank days (default: the last seven), as JSON or CSV.
+
+use actix_web::http::header::{CONTENT_DISPOSITION, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{ApiError, AppState};
+use crate::analytics::{Period, report, to_csv};
+use crate::store::Store;
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AnalyticsParams {
+    /// First bank day (UTC+8), `YYYY-MM-DD` [default: six days before `to`].
+    from: Option<NaiveDate>,
+    /// Last bank day, included [default: today].
+    to: Option<NaiveDate>,
+    /// `json` (default) or `csv`.
+    #[schemars(extend("enum" = ["json", "csv"]))]
+    format: Option<String>,
+}
+
+pub async fn analytics(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = web::Query::<AnalyticsParams>::from_query(request.query_string())
+        .map_err(|e| ApiError::InvalidField(e.to_string()))?
+        .into_inner();
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::InvalidField(format!(
+                "format `{other}`: expected json or csv"
+            )));
+        }
+    };
+    let to = params.to.unwrap_or_else(crate::nlu::bank_today);
+    let period = match params.from {
+        Some(from) => Period::new(from, to),
+        None => Ok(Period::last_week(to)),
+    }
+    .map_err(|e| ApiError::InvalidField(e.to_string()))?;
+    let store = state.conversations.store();
+    let current = store.analytics(period.range()).await?;
+    let previous = store.analytics(period.previous()).await?;
+    let report = report(period, &current, &previous);
+    if !csv {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    let filename = format!(
+        "attachment; filename=\"frontline-analytics-{}-{}.csv\"",
+        report.from, report.to
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            CONTENT_DISPOSITION,
+            HeaderValue::from_str(&filename).unwrap_or(HeaderValue::from_static("attachment")),
+        ))
+        .body(to_csv(&report)))
+}

@@ -1,0 +1,262 @@
+//! Operational metrics for Prometheus (`GET /metrics`, text exposition format): what the
+//! service does (requests, turns, intents, fallbacks, handoffs, deliveries) and how it
+//! keeps up (latency per endpoint, outbox backlog). Counts and labels only: a customer's
+//! words never become a label; endpoints are route patterns, not paths with ids.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::domain::{Channel, HandoffReason, IntentId, Priority, WebhookName};
+
+/// The content type of the text exposition format.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    endpoint: String,
+    method: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabels {
+    endpoint: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ChannelLabels {
+    channel: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct IntentLabels {
+    intent: String,
+    channel: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HandoffLabels {
+    reason: &'static str,
+    priority: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    destination: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutboxLabels {
+    destination: String,
+    status: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ContentLabels {
+    version: String,
+}
+
+/// Latency buckets from 0.25 ms to about 4 s, doubling: parse answers in well under a
+/// millisecond, a turn with a database write in a few.
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
+}
+
+/// What a delivery attempt came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Delivered,
+    /// Failed; retried later.
+    Failed,
+    /// Failed for the last time: a dead letter.
+    Dead,
+}
+
+/// Outbox rows of one destination in one status, at scrape time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxGauge {
+    pub destination: WebhookName,
+    pub status: &'static str,
+    pub count: u64,
+}
+
+/// The service's metrics; cheap to update from any thread.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<EndpointLabels, Histogram, fn() -> Histogram>,
+    turns: Family<ChannelLabels, Counter>,
+    intents: Family<IntentLabels, Counter>,
+    fallbacks: Family<ChannelLabels, Counter>,
+    handoffs: Family<HandoffLabels, Counter>,
+    deliveries: Family<DeliveryLabels, Counter>,
+    outbox: Family<OutboxLabels, Gauge>,
+    content: Family<ContentLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("frontline");
+        let metrics = Metrics {
+            requests: Family::default(),
+            latency: Family::new_with_constructor(latency_histogram),
+            turns: Family::default(),
+            intents: Family::default(),
+            fallbacks: Family::default(),
+            handoffs: Family::default(),
+            deliveries: Family::default(),
+            outbox: Family::default(),
+            content: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            metrics.requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer a request, by route",
+            metrics.latency.clone(),
+        );
+        registry.register(
+            "turns",
+            "Conversation turns taken, by channel",
+            metrics.turns.clone(),
+        );
+        registry.register(
+            "intents",
+            "Intents recognised in customer turns",
+            metrics.intents.clone(),
+        );
+        registry.register(
+            "fallbacks",
+            "Customer turns in which nothing was recognised",
+            metrics.fallbacks.clone(),
+        );
+        registry.register(
+            "handoffs",
+            "Handoffs to a human, by reason and priority",
+            metrics.handoffs.clone(),
+        );
+        registry.register(
+            "webhook_deliveries",
+            "Handoff delivery attempts, by destination and outcome",
+            metrics.deliveries.clone(),
+        );
+        registry.register(
+            "outbox_deliveries",
+            "Outbox rows by destination and status (pending is the backlog)",
+            metrics.outbox.clone(),
+        );
+        registry.register(
+            "content_info",
+            "The content version being served (value 1)",
+            metrics.content.clone(),
+        );
+        Metrics {
+            registry,
+            ..metrics
+        }
+    }
+
+    /// A request answered: `endpoint` is the route pattern (`/v1/conversations/{id}`).
+    pub fn request(&self, endpoint: &str, method: &str, status: u16, took: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                endpoint: endpoint.to_string(),
+                method: method.to_string(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&EndpointLabels {
+                endpoint: endpoint.to_string(),
+            })
+            .observe(took.as_secs_f64());
+    }
+
+    /// A conversation turn, with the intent it heard (`None`: a fallback).
+    pub fn turn(&self, channel: Channel, intent: Option<&IntentId>) {
+        let channel = channel.as_str();
+        self.turns.get_or_create(&ChannelLabels { channel }).inc();
+        match intent {
+            Some(intent) => self.intent(intent, channel),
+            None => {
+                self.fallbacks
+                    .get_or_create(&ChannelLabels { channel })
+                    .inc();
+            }
+        }
+    }
+
+    /// An intent recognised by `/v1/parse` or in a turn.
+    pub fn intent(&self, intent: &IntentId, channel: &'static str) {
+        self.intents
+            .get_or_create(&IntentLabels {
+                intent: intent.as_str().to_string(),
+                channel,
+            })
+            .inc();
+    }
+
+    pub fn handoff(&self, reason: HandoffReason, priority: Priority) {
+        self.handoffs
+            .get_or_create(&HandoffLabels {
+                reason: reason.as_str(),
+                priority: priority.as_str(),
+            })
+            .inc();
+    }
+
+    pub fn delivery(&self, destination: &WebhookName, outcome: DeliveryOutcome) {
+        let outcome = match outcome {
+            DeliveryOutcome::Delivered => "delivered",
+            DeliveryOutcome::Failed => "failed",
+            DeliveryOutcome::Dead => "dead",
+        };
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                destination: destination.as_str().to_string(),
+                outcome,
+            })
+            .inc();
+    }
+
+    /// The exposition, with the gauges read at scrape time: the outbox as the store sees
+    /// it (shared by every instance) and the content version this instance serves.
+    pub fn render(&self, outbox: &[OutboxGauge], content_version: &str) -> String {
+        self.outbox.clear();
+        for row in outbox {
+            self.outbox
+                .get_or_create(&OutboxLabels {
+                    destination: row.destination.as_str().to_string(),
+                    status: row.status,
+                })
+                .set(i64::try_from(row.count).unwrap_or(i64::MAX));
+        }
+        self.content.clear();
+        self.content
+            .get_or_create(&ContentLabels {
+                version: content_version.to_string(),
+            })
+            .set(1);
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}

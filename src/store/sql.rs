@@ -1,0 +1,414 @@
+//! The store's SQL, shared by SQLite and PostgreSQL: standard SQL with numbered
+//! placeholders (`$1`), which both accept. [`sql_store!`] writes the [`Store`]
+//! implementation once for both drivers; only opening, migrating and claiming differ.
+//!
+//! [`Store`]: super::Store
+
+/// Writes `impl Store for $store` over `self.pool` (a pool of `$db`); `$claim` is the
+/// driver's claim query (the outbox's due rows, leased), to which `RETURNING` is added.
+macro_rules! sql_store {
+    ($store:ty, $db:ty, $claim:expr) => {
+        impl $crate::store::Store for $store {
+            async fn conversation(
+                &self,
+                id: &$crate::domain::ConversationId,
+            ) -> Result<Option<$crate::dialogue::Conversation>, $crate::store::StoreError> {
+                let row: Option<String> =
+                    sqlx::query_scalar("SELECT state FROM conversations WHERE id = $1")
+                        .bind(id.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|state| $crate::store::rows::from_json(&state, "conversation"))
+                    .transpose()
+            }
+
+            async fn transcript(
+                &self,
+                id: &$crate::domain::ConversationId,
+            ) -> Result<Vec<$crate::store::TranscriptLine>, $crate::store::StoreError> {
+                use $crate::store::rows::StoreRow;
+                let rows = sqlx::query(
+                    "SELECT role, text, at FROM turns WHERE conversation_id = $1 ORDER BY seq",
+                )
+                .bind(id.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let role = match row.text("role")?.as_str() {
+                            "customer" => $crate::store::Role::Customer,
+                            _ => $crate::store::Role::Bot,
+                        };
+                        Ok($crate::store::TranscriptLine {
+                            role,
+                            // Stored text was masked on the way in; masking again is a no-op.
+                            text: $crate::privacy::mask(&row.text("text")?),
+                            at: row.time("at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn handoff_of(
+                &self,
+                id: &$crate::domain::ConversationId,
+            ) -> Result<Option<$crate::store::StoredHandoff>, $crate::store::StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM handoffs WHERE conversation_id = $1",
+                    $crate::store::rows::HANDOFF_COLUMNS
+                )))
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row
+                    .map(|r| $crate::store::rows::handoff_record(&r))
+                    .transpose()?
+                    .map(|r| r.handoff))
+            }
+
+            async fn handoffs(
+                &self,
+                query: &$crate::store::HandoffQuery,
+            ) -> Result<Vec<$crate::store::HandoffRecord>, $crate::store::StoreError> {
+                let status = match query.status {
+                    $crate::store::HandoffStatusFilter::Pending => "AND acked_at IS NULL",
+                    $crate::store::HandoffStatusFilter::Acked => "AND acked_at IS NOT NULL",
+                    $crate::store::HandoffStatusFilter::All => "",
+                };
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM handoffs \
+                     WHERE (CAST($1 AS TEXT) IS NULL OR priority = $1) {status} \
+                     ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
+                    $crate::store::rows::HANDOFF_COLUMNS
+                )))
+                .bind(query.priority.map($crate::domain::Priority::as_str))
+                .bind(i64::from(query.per_page) + 1)
+                .bind(i64::from(query.page.saturating_sub(1)) * i64::from(query.per_page))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($crate::store::rows::handoff_record).collect()
+            }
+
+            async fn acknowledge(
+                &self,
+                id: &$crate::domain::HandoffId,
+                by: &str,
+            ) -> Result<Option<$crate::store::HandoffRecord>, $crate::store::StoreError> {
+                sqlx::query(
+                    "UPDATE handoffs SET acked_by = $1, acked_at = $2, status = 'acknowledged' \
+                     WHERE id = $3 AND acked_at IS NULL",
+                )
+                .bind(by)
+                .bind(chrono::Utc::now())
+                .bind(id.as_str())
+                .execute(&self.pool)
+                .await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM handoffs WHERE id = $1",
+                    $crate::store::rows::HANDOFF_COLUMNS
+                )))
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| $crate::store::rows::handoff_record(&r)).transpose()
+            }
+
+            async fn save_turn(
+                &self,
+                write: $crate::store::TurnWrite<'_>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let conversation = write.conversation;
+                let id = conversation.id.as_str();
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await?;
+                let saved = match write.stored_turn {
+                    None => sqlx::query(
+                        "INSERT INTO conversations \
+                         (id, state, turn, status, channel, day, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind($crate::store::rows::to_json(conversation))
+                    .bind(i64::from(conversation.turn))
+                    .bind(conversation.state.as_str())
+                    .bind(conversation.channel.as_str())
+                    .bind(write.facts.day)
+                    .bind(conversation.created_at)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?,
+                    Some(stored) => sqlx::query(
+                        "UPDATE conversations SET state = $1, turn = $2, status = $3, \
+                         updated_at = $4 WHERE id = $5 AND turn = $6",
+                    )
+                    .bind($crate::store::rows::to_json(conversation))
+                    .bind(i64::from(conversation.turn))
+                    .bind(conversation.state.as_str())
+                    .bind(now)
+                    .bind(id)
+                    .bind(i64::from(stored))
+                    .execute(&mut *tx)
+                    .await?,
+                };
+                if saved.rows_affected() == 0 {
+                    // Another instance got there first; dropping `tx` rolls back.
+                    return Err($crate::store::StoreError::Conflict(id.to_string()));
+                }
+                let last: i64 = sqlx::query_scalar(
+                    "SELECT COALESCE(MAX(seq), 0) FROM turns WHERE conversation_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if let Some(text) = write.amend_last_customer_line {
+                    sqlx::query(
+                        "UPDATE turns SET text = $1 WHERE conversation_id = $2 AND seq = \
+                         (SELECT MAX(seq) FROM turns WHERE conversation_id = $2 \
+                          AND role = 'customer')",
+                    )
+                    .bind(text.as_str())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (seq, line) in (last + 1..).zip(write.lines) {
+                    sqlx::query(
+                        "INSERT INTO turns (conversation_id, seq, role, text, at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(id)
+                    .bind(seq)
+                    .bind(line.role.as_str())
+                    .bind(line.text.as_str())
+                    .bind(line.at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let facts = write.facts;
+                sqlx::query(
+                    "INSERT INTO turn_facts \
+                     (conversation_id, turn, day, channel, intent, complaint, emotion) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(i64::from(conversation.turn))
+                .bind(facts.day)
+                .bind(facts.channel.as_str())
+                .bind(facts.intent.as_ref().map(|i| i.as_str()))
+                .bind(facts.complaint)
+                .bind(facts.emotion.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if let Some(handoff) = write.handoff {
+                    sqlx::query(
+                        "INSERT INTO handoffs \
+                         (id, conversation_id, reason, priority, summary, day, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(handoff.id.as_str())
+                    .bind(handoff.conversation_id.as_str())
+                    .bind(handoff.reason.as_str())
+                    .bind(handoff.priority.as_str())
+                    .bind(handoff.summary.to_string())
+                    .bind(facts.day)
+                    .bind(handoff.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    for entry in write.outbox {
+                        sqlx::query(
+                            "INSERT INTO outbox (handoff_id, destination, idempotency_key, \
+                             payload, next_attempt_ms, window_start_ms, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $5, $6)",
+                        )
+                        .bind(handoff.id.as_str())
+                        .bind(entry.destination.as_str())
+                        .bind(&entry.idempotency_key)
+                        .bind(&entry.payload)
+                        .bind(now.timestamp_millis())
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_deliveries(
+                &self,
+                destination: &$crate::domain::WebhookName,
+                now: chrono::DateTime<chrono::Utc>,
+                lease_until: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> Result<Vec<$crate::store::Delivery>, $crate::store::StoreError> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{} RETURNING {}",
+                    $claim,
+                    $crate::store::rows::DELIVERY_COLUMNS
+                )))
+                .bind(lease_until.timestamp_millis())
+                .bind(destination.as_str())
+                .bind(now.timestamp_millis())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($crate::store::rows::delivery).collect()
+            }
+
+            async fn delivery_succeeded(
+                &self,
+                id: i64,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'delivered', delivered_at = $1, \
+                     last_error = NULL WHERE id = $2",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn delivery_failed(
+                &self,
+                id: i64,
+                error: &str,
+                after: $crate::store::AfterFailure,
+            ) -> Result<(), $crate::store::StoreError> {
+                let error: String = error
+                    .chars()
+                    .take($crate::store::rows::MAX_ERROR_CHARS)
+                    .collect();
+                // A row an operator or another attempt already settled stays as it is.
+                let query = match after {
+                    $crate::store::AfterFailure::RetryAt(at) => sqlx::query(
+                        "UPDATE outbox SET last_error = $1, next_attempt_ms = $2 \
+                         WHERE id = $3 AND status = 'pending'",
+                    )
+                    .bind(error)
+                    .bind(at.timestamp_millis()),
+                    $crate::store::AfterFailure::GiveUp => sqlx::query(
+                        "UPDATE outbox SET last_error = $1, status = 'dead' \
+                         WHERE id = $2 AND status = 'pending'",
+                    )
+                    .bind(error),
+                };
+                query.bind(id).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn deliveries(
+                &self,
+                query: &$crate::store::DeliveryQuery,
+            ) -> Result<Vec<$crate::store::Delivery>, $crate::store::StoreError> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM outbox WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) \
+                     ORDER BY id DESC LIMIT $2 OFFSET $3",
+                    $crate::store::rows::DELIVERY_COLUMNS
+                )))
+                .bind(query.status.map($crate::store::DeliveryStatus::as_str))
+                .bind(i64::from(query.per_page) + 1)
+                .bind(i64::from(query.page.saturating_sub(1)) * i64::from(query.per_page))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($crate::store::rows::delivery).collect()
+            }
+
+            async fn retry_delivery(
+                &self,
+                id: i64,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Option<$crate::store::Delivery>, $crate::store::StoreError> {
+                let ms = now.timestamp_millis();
+                sqlx::query(
+                    "UPDATE outbox SET status = 'pending', next_attempt_ms = $1, \
+                     window_start_ms = $1 WHERE id = $2 AND status != 'delivered'",
+                )
+                .bind(ms)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM outbox WHERE id = $1",
+                    $crate::store::rows::DELIVERY_COLUMNS
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map($crate::store::rows::delivery).transpose()
+            }
+
+            async fn outbox_counts(
+                &self,
+            ) -> Result<Vec<$crate::store::OutboxCount>, $crate::store::StoreError> {
+                use $crate::store::rows::StoreRow;
+                let rows = sqlx::query(
+                    "SELECT destination, status, COUNT(*) AS n FROM outbox \
+                     GROUP BY destination, status ORDER BY destination, status",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let destination = row.text("destination")?;
+                        let status = row.text("status")?;
+                        Ok($crate::store::OutboxCount {
+                            destination: $crate::domain::WebhookName::parse(&destination)
+                                .map_err(|e| $crate::store::StoreError::Corrupt(e.to_string()))?,
+                            status: $crate::store::DeliveryStatus::parse(&status).ok_or_else(
+                                || $crate::store::StoreError::Corrupt(format!("status {status}")),
+                            )?,
+                            count: u64::try_from(row.int("n")?).unwrap_or(0),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn analytics(
+                &self,
+                range: $crate::store::DayRange,
+            ) -> Result<$crate::store::AnalyticsRows, $crate::store::StoreError> {
+                use $crate::store::analytics as a;
+                async fn rows<T>(
+                    pool: &sqlx::Pool<$db>,
+                    sql: &'static str,
+                    range: $crate::store::DayRange,
+                    read: fn(
+                        &<$db as sqlx::Database>::Row,
+                    ) -> Result<T, $crate::store::StoreError>,
+                ) -> Result<Vec<T>, $crate::store::StoreError> {
+                    let found = sqlx::query(sql)
+                        .bind(range.from)
+                        .bind(range.to)
+                        .fetch_all(pool)
+                        .await?;
+                    found.iter().map(read).collect()
+                }
+                Ok($crate::store::AnalyticsRows {
+                    conversations: rows(
+                        &self.pool,
+                        a::CONVERSATIONS_BY_DAY,
+                        range,
+                        a::conversation_day,
+                    )
+                    .await?,
+                    handoffs: rows(&self.pool, a::HANDOFFS_BY_DAY, range, a::handoff_count)
+                        .await?,
+                    intents: rows(&self.pool, a::INTENTS_BY_DAY, range, a::intent_count)
+                        .await?,
+                    emotions: rows(&self.pool, a::EMOTIONS_BY_DAY, range, a::emotion_count)
+                        .await?,
+                })
+            }
+
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(super) use sql_store;
