@@ -41,19 +41,25 @@ const CODE_CHARS: std::ops::RangeInclusive<usize> = 4..=32;
 const MAX_FILLER: usize = 6;
 
 fn keyword_at(chars: &[char], at: usize) -> Option<usize> {
-    KEYWORDS.iter().find_map(|keyword| {
-        let len = keyword.chars().count();
-        let candidate = chars.get(at..at + len)?;
-        let matches = candidate
-            .iter()
-            .zip(keyword.chars())
-            .all(|(c, k)| c.to_ascii_lowercase() == k);
-        let ascii = keyword.is_ascii();
-        let whole_word = !ascii
-            || ((at == 0 || !chars[at - 1].is_ascii_alphabetic())
-                && chars.get(at + len).is_none_or(|c| !c.is_ascii_alphabetic()));
-        (matches && whole_word).then_some(len)
-    })
+    // Called at every character of every message: rule out most keywords by their first
+    // character before comparing the rest.
+    let first = chars.get(at)?.to_ascii_lowercase();
+    KEYWORDS
+        .iter()
+        .filter(|k| k.starts_with(first))
+        .find_map(|keyword| {
+            let len = keyword.chars().count();
+            let candidate = chars.get(at..at + len)?;
+            let matches = candidate
+                .iter()
+                .zip(keyword.chars())
+                .all(|(c, k)| c.to_ascii_lowercase() == k);
+            let ascii = keyword.is_ascii();
+            let whole_word = !ascii
+                || ((at == 0 || !chars[at - 1].is_ascii_alphabetic())
+                    && chars.get(at + len).is_none_or(|c| !c.is_ascii_alphabetic()));
+            (matches && whole_word).then_some(len)
+        })
 }
 
 /// Codes after a keyword, as spans of `chars`.

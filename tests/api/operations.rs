@@ -234,3 +234,73 @@ async fn analytics_refuse_a_reversed_or_overlong_period_or_an_unknown_format() {
     assert_eq!(reply["days"].as_array().unwrap().len(), 3);
     assert_eq!(reply["totals"]["containment_rate"], Value::Null);
 }
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_turn_facts_and_never_the_customer_text() {
+    use std::process::{Command, Stdio};
+
+    use crate::helpers::{log_tail, repo_root, wait_ready};
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("frontline.log");
+    let address = free_address().to_string();
+    let mut bot = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args([
+            "serve",
+            "--addr",
+            &address,
+            "--log-format",
+            "json",
+            "--content",
+        ])
+        .arg(repo_root())
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("FRONTLINE_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("the binary starts");
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+    wait_ready(&client, &base).await;
+    let said = "柜员小李态度恶劣,我在人民路支行排队两小时";
+    let turn: Value = client
+        .post(format!("{base}/v1/conversations/log-1/messages"))
+        .json(&json!({"text": said, "locale": "zh-CN"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let intent = turn["intent"]["id"].as_str().unwrap().to_string();
+    let _ = bot.kill();
+    bot.wait().unwrap();
+
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<Value> = logged
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not JSON ({e}): {line}\n{}", log_tail(&log)))
+        })
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string())
+    );
+    let turn_line = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "turn")
+        .unwrap_or_else(|| panic!("a turn is logged: {logged}"));
+    assert_eq!(turn_line["fields"]["conversation"], "log-1");
+    assert_eq!(turn_line["fields"]["intent"], intent.as_str());
+    for fragment in [said, "态度恶劣", "排队两小时"] {
+        assert!(
+            !logged.contains(fragment),
+            "`{fragment}` in the log:\n{logged}"
+        );
+    }
+}

@@ -82,3 +82,57 @@ async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
 }
 
 sql_store!(SqliteStore, sqlx::Sqlite, CLAIM);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written before analytics existed gains the new columns with their
+    /// values taken from the stored state, and its bank days in Beijing time.
+    #[tokio::test]
+    async fn an_older_database_is_migrated_with_its_conversations_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .unwrap()
+            .filename(dir.path().join(DATABASE_FILE))
+            .create_if_missing(true);
+        let pool = SqlitePoolOptions::new()
+            .connect_with(options)
+            .await
+            .unwrap();
+        for sql in &MIGRATIONS[..3] {
+            sqlx::raw_sql(*sql).execute(&pool).await.unwrap();
+        }
+        sqlx::raw_sql(
+            "PRAGMA user_version = 3; \
+             INSERT INTO conversations VALUES ('old-1', \
+               '{\"turn\":3,\"channel\":\"app\",\"state\":{\"state\":\"handed_off\"}}', \
+               '2026-11-25T20:00:00Z', '2026-11-25T20:05:00Z'); \
+             INSERT INTO handoffs (id, conversation_id, reason, priority, summary, created_at) \
+               VALUES ('h-1', 'old-1', 'policy', 'high', '{}', '2026-11-25T20:05:00Z');",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        migrate(&pool).await.unwrap();
+        let (turn, status, channel, day): (i64, String, String, String) =
+            sqlx::query_as("SELECT turn, status, channel, day FROM conversations")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            (turn, status.as_str(), channel.as_str(), day.as_str()),
+            (3, "handed_off", "app", "2026-11-26")
+        );
+        let day: String = sqlx::query_scalar("SELECT day FROM handoffs")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(day, "2026-11-26");
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+}
