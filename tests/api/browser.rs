@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::helpers::{repo_root, spawn_app};
+use crate::helpers::{TestApp, repo_root, spawn_app};
 
 fn artefacts() -> PathBuf {
     repo_root().join("target/artefacts")
@@ -14,14 +14,25 @@ fn artefacts() -> PathBuf {
 /// Runs `tests/browser/<script>` against a fresh server; panics with its output on failure.
 async fn run_browser_script(script: &str, success_line: &str) {
     let app = spawn_app().await;
+    run_against(&app, script, &[], success_line).await;
+}
+
+/// Runs `tests/browser/<script>` against `app` with extra environment variables; panics
+/// with the script's output unless it succeeds and prints `success_line`.
+async fn run_against(app: &TestApp, script: &str, env: &[(&str, String)], success_line: &str) {
     let script = repo_root().join("tests/browser").join(script);
     let address = app.address.clone();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     // The server runs on this runtime's other thread while node blocks this one.
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(script)
             .env("FRONTLINE_URL", address)
             .env("ARTEFACT_DIR", artefacts())
+            .envs(env)
             .output()
     })
     .await
@@ -65,26 +76,13 @@ async fn the_agent_console_asks_for_a_desk_key_when_the_service_requires_keys() 
         settings.api_keys = configs;
     })
     .await;
-    let script = repo_root().join("tests/browser/agent_console_keys.mjs");
-    let address = app.address.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(script)
-            .env("FRONTLINE_URL", address)
-            .env("ARTEFACT_DIR", artefacts())
-            .env("DESK_KEY", desk.token)
-            .env("CUSTOMER_KEY", customer.token)
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("agent console keys: ok"),
-        "the browser test failed\n--- stdout\n{stdout}\n--- stderr\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_against(
+        &app,
+        "agent_console_keys.mjs",
+        &[("DESK_KEY", desk.token), ("CUSTOMER_KEY", customer.token)],
+        "agent console keys: ok",
+    )
+    .await;
     assert!(artefacts().join("agent-console-key.png").is_file());
 }
 
@@ -138,24 +136,12 @@ async fn the_analytics_page_charts_what_the_api_counts_and_exports_csv() {
     app.say_zh("chart-noise", "阿巴阿巴咕噜").await;
     let expected = app.get("/v1/analytics").await;
     assert_eq!(expected.status, 200, "{}", expected.body);
-    let script = repo_root().join("tests/browser/analytics.mjs");
-    let address = app.address.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(script)
-            .env("FRONTLINE_URL", address)
-            .env("ARTEFACT_DIR", artefacts())
-            .env("ANALYTICS_EXPECT", expected.body.to_string())
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs (scripts/test installs chromium and playwright-core)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("analytics page: ok"),
-        "the browser test failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
+    run_against(
+        &app,
+        "analytics.mjs",
+        &[("ANALYTICS_EXPECT", expected.body.to_string())],
+        "analytics page: ok",
+    )
+    .await;
     assert!(artefacts().join("analytics-desktop.png").is_file());
 }
