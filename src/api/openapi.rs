@@ -34,6 +34,8 @@ struct Operation {
     body: Body,
     /// The success answer: content type and schema.
     success: (&'static str, Schema),
+    /// Another content type the success answer can come in (`format=csv`).
+    alternative: Option<(&'static str, Schema)>,
     /// Error statuses this operation can answer with, besides the gate's (401, 403, 429).
     errors: &'static [u16],
 }
@@ -86,6 +88,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 schema::<parse::ParseResponse>(generator),
             ),
             errors: &[400, 413, 415],
+            alternative: None,
         },
         Operation {
             method: "post",
@@ -101,6 +104,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 schema::<conversations::TurnResponse>(generator),
             ),
             errors: &[400, 409, 413, 415, 503],
+            alternative: None,
         },
         Operation {
             method: "get",
@@ -116,6 +120,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 schema::<conversations::ConversationResponse>(generator),
             ),
             errors: &[400, 404, 503],
+            alternative: None,
         },
         Operation {
             method: "get",
@@ -131,6 +136,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 schema::<handoffs::HandoffPage>(generator),
             ),
             errors: &[400, 503],
+            alternative: None,
         },
         Operation {
             method: "post",
@@ -146,6 +152,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 schema::<crate::handoff::HandoffDocument>(generator),
             ),
             errors: &[400, 404, 413, 415, 503],
+            alternative: None,
         },
         Operation {
             method: "post",
@@ -167,6 +174,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 text_body("A VoiceXML 2.1 document"),
             ),
             errors: &[400, 409, 503],
+            alternative: None,
         },
         Operation {
             method: "post",
@@ -184,6 +192,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
             ])),
             success: ("text/xml", text_body("A TwiML document")),
             errors: &[400, 403, 409, 503],
+            alternative: None,
         },
         Operation {
             method: "get",
@@ -199,6 +208,10 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 schema::<crate::analytics::Report>(generator),
             ),
             errors: &[400, 503],
+            alternative: Some((
+                "text/csv",
+                text_body("With format=csv: rows of day,measure,label,value"),
+            )),
         },
         Operation {
             method: "get",
@@ -214,6 +227,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 text_body("Metrics in the OpenMetrics text format"),
             ),
             errors: &[503],
+            alternative: None,
         },
         Operation {
             method: "post",
@@ -226,6 +240,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
             body: Body::None,
             success: ("application/json", schema::<admin::Reloaded>(generator)),
             errors: &[422],
+            alternative: None,
         },
         Operation {
             method: "get",
@@ -238,6 +253,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
             body: Body::None,
             success: ("application/json", schema::<admin::ContentView>(generator)),
             errors: &[],
+            alternative: None,
         },
         Operation {
             method: "get",
@@ -253,6 +269,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 schema::<deliveries::DeliveryPage>(generator),
             ),
             errors: &[400, 503],
+            alternative: None,
         },
         Operation {
             method: "post",
@@ -268,6 +285,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
                 schema::<deliveries::DeliveryView>(generator),
             ),
             errors: &[404, 503],
+            alternative: None,
         },
         Operation {
             method: "get",
@@ -280,6 +298,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
             body: Body::None,
             success: ("application/json", schema::<health::Alive>(generator)),
             errors: &[],
+            alternative: None,
         },
         Operation {
             method: "get",
@@ -292,6 +311,7 @@ fn operations(generator: &mut SchemaGenerator) -> Vec<Operation> {
             body: Body::None,
             success: ("application/json", schema::<health::Ready>(generator)),
             errors: &[503],
+            alternative: None,
         },
     ]
 }
@@ -355,11 +375,15 @@ fn operation_object(operation: &Operation) -> Value {
     statuses.extend([405, 429]);
     statuses.sort_unstable();
     statuses.dedup();
-    let (content_type, success) = &operation.success;
+    let mut content = Map::new();
+    for (content_type, schema) in std::iter::once(&operation.success).chain(&operation.alternative)
+    {
+        content.insert(content_type.to_string(), json!({ "schema": schema }));
+    }
     let mut responses = Map::new();
     responses.insert(
         "200".into(),
-        json!({"description": "OK", "content": {*content_type: {"schema": success}}}),
+        json!({"description": "OK", "content": content}),
     );
     for status in statuses {
         let mut response = json!({
