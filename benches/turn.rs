@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use frontline::conversations::{Conversations, TurnRequest};
+use frontline::conversations::{Conversations, TurnLimits};
+use frontline::dialogue::TurnRequest;
 use frontline::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use frontline::startup::Services;
 use frontline::store::{Database, SqliteStore};
@@ -42,6 +43,10 @@ fn turns(c: &mut Criterion) {
         Arc::new(live),
         Arc::new(Database::Sqlite(store)),
         frontline::handoff::Outbox::default(),
+        TurnLimits {
+            max_turns_per_conversation: u32::MAX,
+            max_concurrent_turns: 64,
+        },
     );
     let mut next = 0u64;
     c.bench_function("turn/zh-CN/new-conversation", |b| {

@@ -1,8 +1,10 @@
 //! Frontline: a first-line customer-service responder for banks.
 //!
-//! Data flows one way: `api` → `nlu` → (dialogue → reply → store / handoff). `content`
-//! loads what content staff write; `privacy` masks personal data; `domain` holds the
-//! shared vocabulary types.
+//! `api` turns requests into domain types and calls the turn service, `conversations`,
+//! which runs each turn as a pipeline (load → hear → plan → word → record → hand off →
+//! save) over `dialogue`, `reply`, `handoff` and `store`; `nlu` understands messages,
+//! `content` loads what content staff write, `privacy` masks personal data and `domain`
+//! holds the shared vocabulary types. ARCHITECTURE.md is the map.
 
 pub mod access;
 pub mod analytics;

@@ -88,11 +88,11 @@ impl Application {
         if let Some(every) = settings.content_poll {
             live::spawn_watcher(live.clone(), every);
         }
-        let conversations = Conversations::new(live.clone(), store, outbox)
-            .with_limits(TurnLimits {
-                max_turns_per_conversation: settings.limits.max_turns_per_conversation,
-                max_concurrent_turns: settings.limits.max_concurrent_turns,
-            })
+        let limits = TurnLimits {
+            max_turns_per_conversation: settings.limits.max_turns_per_conversation,
+            max_concurrent_turns: settings.limits.max_concurrent_turns,
+        };
+        let conversations = Conversations::new(live.clone(), store.clone(), outbox, limits)
             .with_metrics(metrics.clone());
         let keys = KeyRing::new(&settings.api_keys).context("the API keys")?;
         let addr = listen_address(settings.addr, &keys);
@@ -110,6 +110,7 @@ impl Application {
         let state = web::Data::new(AppState {
             live,
             conversations: Arc::new(conversations),
+            store,
             twilio_auth_token: settings.twilio_auth_token.clone(),
             public_url: settings.public_url.clone(),
             metrics,

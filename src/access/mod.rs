@@ -10,4 +10,4 @@ mod routes;
 pub use keys::{ApiKey, ApiKeyConfig, KeyError, KeyRing, NewKey, Scope};
 pub use limits::{Limits, LimitsConfig};
 pub use rate::{RateLimiter, Verdict};
-pub use routes::{Access, access_for};
+pub use routes::{Access, access_for_unrouted};

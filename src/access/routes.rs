@@ -1,7 +1,7 @@
-//! Which scope each endpoint needs. One table, so a new endpoint is either listed here or
-//! closed: anything under `/v1/` or `/admin/` that the table does not know needs the admin
-//! scope. `/metrics` is outside `/v1` but counts what customers ask about: it needs a key
-//! too (Prometheus sends it as a bearer token).
+//! What a request to a path needs. Each endpoint states its own rule in the API's route
+//! table; this module holds the vocabulary and the rule for everything else: a path the
+//! table does not know is closed under `/v1/` and `/admin/` (the admin scope, so that a
+//! probe learns nothing) and public elsewhere (it ends in a 404).
 
 use super::Scope;
 
@@ -16,17 +16,10 @@ pub enum Access {
     OwnSignature,
 }
 
-/// The access rule for `path` (already normalised: no trailing slash).
-pub fn access_for(path: &str) -> Access {
+/// The access rule for a path no route matched.
+pub fn access_for_unrouted(path: &str) -> Access {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
-        ["v1", "parse"] => Access::Key(Scope::Parse),
-        ["v1", "conversations", ..] => Access::Key(Scope::Conversations),
-        ["v1", "ivr", "twilio"] => Access::OwnSignature,
-        ["v1", "ivr", ..] => Access::Key(Scope::Ivr),
-        ["v1", "handoffs", ..] => Access::Key(Scope::Handoffs),
-        ["v1", "analytics"] => Access::Key(Scope::Analytics),
-        ["metrics"] => Access::Key(Scope::Metrics),
         ["v1" | "admin", ..] => Access::Key(Scope::Admin),
         _ => Access::Public,
     }
@@ -37,25 +30,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_api_path_needs_its_scope_and_unknown_ones_need_admin() {
-        assert_eq!(access_for("/v1/parse"), Access::Key(Scope::Parse));
+    fn unknown_api_paths_need_admin_and_others_are_public() {
         assert_eq!(
-            access_for("/v1/conversations/abc/messages"),
-            Access::Key(Scope::Conversations)
+            access_for_unrouted("/v1/analytics/extra"),
+            Access::Key(Scope::Admin)
         );
-        assert_eq!(
-            access_for("/v1/handoffs/h-1/ack"),
-            Access::Key(Scope::Handoffs)
-        );
-        assert_eq!(access_for("/v1/ivr/vxml"), Access::Key(Scope::Ivr));
-        assert_eq!(access_for("/v1/ivr/twilio"), Access::OwnSignature);
-        assert_eq!(access_for("/admin/reload"), Access::Key(Scope::Admin));
-        assert_eq!(access_for("/v1/analytics"), Access::Key(Scope::Analytics));
-        assert_eq!(access_for("/v1/analytics/extra"), Access::Key(Scope::Admin));
-        assert_eq!(access_for("/metrics"), Access::Key(Scope::Metrics));
-        assert_eq!(access_for("/analytics"), Access::Public);
-        assert_eq!(access_for("/widget.js"), Access::Public);
-        assert_eq!(access_for("/readyz"), Access::Public);
-        assert_eq!(access_for("/openapi.json"), Access::Public);
+        assert_eq!(access_for_unrouted("/admin/x"), Access::Key(Scope::Admin));
+        assert_eq!(access_for_unrouted("/nothing"), Access::Public);
     }
 }

@@ -44,7 +44,7 @@ pub async fn analytics(
         None => Ok(Period::last_week(to)),
     }
     .map_err(|e| ApiError::InvalidField(e.to_string()))?;
-    let store = state.conversations.store();
+    let store = &state.store;
     let current = store.analytics(period.range()).await?;
     let previous = store.analytics(period.previous()).await?;
     let report = report(period, &current, &previous);

@@ -8,16 +8,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ApiError, AppState};
-use crate::conversations::{IvrEvent, TurnOutcome, TurnRequest};
-use crate::dialogue::{Conversation, ConversationState, DemandStatus};
-use crate::domain::{Channel, ConversationId, Customer, IntentId, Locale, MessageText};
+use crate::conversations::{NextAction, TurnOutcome};
+use crate::dialogue::{Conversation, DemandStatus, IvrEvent, TurnRequest};
+use crate::domain::{
+    Channel, ConversationId, Customer, Dtmf, IntentId, Locale, MessageText, dtmf_pattern,
+};
 use crate::nlu::{Emotion, ScoredIntent};
 use crate::privacy::MaskedText;
 use crate::reply::Reply;
 use crate::store::TranscriptLine;
-
-/// The longest keypress sequence an IVR platform sends at once.
-const MAX_DTMF_KEYS: usize = 32;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +30,7 @@ pub struct MessageRequest {
     customer: Customer,
     #[schemars(range(min = 0.0, max = 1.0))]
     asr_confidence: Option<f32>,
-    #[schemars(regex(pattern = r"^[0-9*#]{1,32}$"))]
+    #[schemars(regex(pattern = dtmf_pattern()))]
     dtmf: Option<String>,
     event: Option<EventField>,
 }
@@ -53,25 +52,20 @@ impl MessageRequest {
                 "asr_confidence must be between 0 and 1, got {c}"
             )));
         }
-        if let Some(keys) = &self.dtmf
-            && (keys.is_empty()
-                || keys.chars().count() > MAX_DTMF_KEYS
-                || !keys
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == '*' || c == '#'))
-        {
-            return Err(ApiError::InvalidField(format!(
-                "dtmf must be 1 to {MAX_DTMF_KEYS} keys of 0-9, * and #"
-            )));
-        }
-        if self.text.is_none() && self.dtmf.is_none() && self.event.is_none() {
+        let dtmf = self
+            .dtmf
+            .as_deref()
+            .map(Dtmf::parse)
+            .transpose()
+            .map_err(|e| ApiError::InvalidField(e.to_string()))?;
+        if self.text.is_none() && dtmf.is_none() && self.event.is_none() {
             return Err(ApiError::InvalidField(
                 "text is required unless dtmf or event is given".into(),
             ));
         }
         Ok(TurnRequest {
             text: self.text,
-            dtmf: self.dtmf,
+            dtmf,
             asr_confidence: self.asr_confidence,
             event: self.event.map(|e| match e {
                 EventField::NoInput => IvrEvent::NoInput,
@@ -124,6 +118,20 @@ pub(super) enum Action {
     Hangup,
 }
 
+impl Action {
+    /// The turn's next action as IVR platforms read it: listening needs no instruction.
+    fn of(next: NextAction) -> Option<Action> {
+        match next {
+            NextAction::Transfer { queue, handoff, .. } => Some(Action::Transfer {
+                queue,
+                handoff_id: handoff.as_str().to_string(),
+            }),
+            NextAction::Hangup => Some(Action::Hangup),
+            NextAction::Listen => None,
+        }
+    }
+}
+
 fn slots_of(conversation: &Conversation) -> BTreeMap<String, MaskedText> {
     conversation
         .ledger
@@ -162,30 +170,20 @@ pub async fn post_message(
         intent,
         emotion,
         handoff,
+        next,
     } = state.conversations.take_turn(id, request).await?;
-    let actions = (conversation.channel == Channel::Ivr).then(|| {
-        let mut actions = Vec::new();
-        if let Some((handoff, _)) = &handoff {
-            actions.push(Action::Transfer {
-                queue: state
-                    .conversations
-                    .ivr(conversation.locale)
-                    .transfer_queue
-                    .clone(),
-                handoff_id: handoff.id.as_str().to_string(),
-            });
-        }
-        if conversation.state == ConversationState::Closed {
-            actions.push(Action::Hangup);
-        }
-        actions
-    });
-    let handoff = handoff.map(|(handoff, summary)| HandoffView {
-        id: handoff.id.as_str().to_string(),
-        reason: handoff.reason.as_str().to_string(),
-        priority: handoff.priority.as_str().to_string(),
-        summary: serde_json::to_value(summary).unwrap_or_default(),
-    });
+    let actions =
+        (conversation.channel == Channel::Ivr).then(|| Action::of(next).into_iter().collect());
+    let handoff = handoff
+        .map(|(handoff, summary)| -> Result<HandoffView, ApiError> {
+            Ok(HandoffView {
+                id: handoff.id.as_str().to_string(),
+                reason: handoff.reason.as_str().to_string(),
+                priority: handoff.priority.as_str().to_string(),
+                summary: serde_json::to_value(summary).map_err(|e| ApiError::Internal(e.into()))?,
+            })
+        })
+        .transpose()?;
     Ok(HttpResponse::Ok().json(TurnResponse {
         conversation_id: conversation.id.as_str(),
         turn: conversation.turn,

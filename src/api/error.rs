@@ -141,14 +141,25 @@ impl From<crate::conversations::TurnError> for ApiError {
             TurnError::Store(e) => e.into(),
             TurnError::TooLong(_) => ApiError::ConversationTooLong(error.to_string()),
             TurnError::Busy => ApiError::Busy,
+            TurnError::Unserialisable(e) => ApiError::Internal(e.into()),
         }
     }
 }
 
 impl From<crate::store::StoreError> for ApiError {
+    /// A store that cannot be reached (or lost a race) may answer on a retry: 503. Stored
+    /// data that cannot be read will not get better by retrying: 500, logged once.
     fn from(error: crate::store::StoreError) -> Self {
-        tracing::error!(%error, "store failed");
-        ApiError::NotReady("the conversation store is unavailable; please retry".into())
+        use crate::store::StoreError;
+        match error {
+            StoreError::Database(_) | StoreError::Conflict(_) => {
+                tracing::error!(%error, "store failed");
+                ApiError::NotReady("the conversation store is unavailable; please retry".into())
+            }
+            StoreError::Corrupt(_) | StoreError::DataDir { .. } | StoreError::Url(_) => {
+                ApiError::Internal(error.into())
+            }
+        }
     }
 }
 

@@ -17,5 +17,6 @@ pub fn decode_request_bodies(body: &[u8]) {
     if let Ok(form) = VoiceForm::parse(body) {
         let _ = form.conversation_id("call_id", "vxml");
         let _ = form.speech("utterance");
+        let _ = form.keys("Digits");
     }
 }

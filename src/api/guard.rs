@@ -13,7 +13,8 @@ use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError, web};
 
 use super::ApiError;
-use crate::access::{Access, KeyRing, Limits, RateLimiter, Verdict, access_for};
+use super::routes::access_of;
+use crate::access::{Access, KeyRing, Limits, RateLimiter, Verdict, access_for_unrouted};
 
 /// What the gate knows: the keys and the limiters.
 pub struct Gate {
@@ -43,7 +44,11 @@ impl Gate {
         {
             return Err(ApiError::RateLimited(wait));
         }
-        let scope = match access_for(request.path()) {
+        let access = request
+            .match_pattern()
+            .and_then(|pattern| access_of(&pattern))
+            .unwrap_or_else(|| access_for_unrouted(request.path()));
+        let scope = match access {
             Access::Public | Access::OwnSignature => return Ok(()),
             Access::Key(scope) => scope,
         };

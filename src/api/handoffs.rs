@@ -63,7 +63,7 @@ pub async fn list(
     let params = web::Query::<ListParams>::from_query(request.query_string())
         .map_err(|e| ApiError::InvalidField(e.to_string()))?;
     let query = params.into_inner().check()?;
-    let mut records = state.conversations.store().handoffs(&query).await?;
+    let mut records = state.store.handoffs(&query).await?;
     let paging = Paging {
         page: query.page,
         per_page: query.per_page,
@@ -99,8 +99,7 @@ pub async fn ack(
     let not_found = || ApiError::NotFound(format!("no handoff {}", path.as_str()));
     let id = HandoffId::parse(&path).ok_or_else(not_found)?;
     let record = state
-        .conversations
-        .store()
+        .store
         .acknowledge(&id, &agent)
         .await?
         .ok_or_else(not_found)?;

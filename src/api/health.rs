@@ -35,7 +35,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     if intents.values().any(|&n| n == 0) {
         return Err(ApiError::NotReady("no intents loaded".into()));
     }
-    state.conversations.store().ping().await?;
+    state.store.ping().await?;
     Ok(HttpResponse::Ok().json(Ready {
         status: "ready",
         content_version: catalog.version().as_str(),

@@ -51,8 +51,7 @@ fn endpoint_label(pattern: &str) -> String {
 
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let outbox: Vec<OutboxGauge> = state
-        .conversations
-        .store()
+        .store
         .outbox_counts()
         .await?
         .into_iter()

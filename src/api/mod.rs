@@ -16,6 +16,7 @@ mod openapi;
 mod pages;
 mod paging;
 mod parse;
+mod routes;
 mod twilio;
 mod voice_form;
 mod vxml;
@@ -38,6 +39,9 @@ pub struct AppState {
     /// The content in service (swapped by reloads).
     pub live: Arc<LiveServices>,
     pub conversations: Arc<Conversations>,
+    /// The store, for the endpoints that only read it (handoff lists, analytics, health,
+    /// metrics); turns go through `conversations`.
+    pub store: Arc<crate::store::Database>,
     /// Set: the Twilio webhook checks signatures with it; unset: the webhook is closed.
     pub twilio_auth_token: Option<String>,
     /// The public base URL that webhooks are signed for, when a proxy rewrites it.
@@ -64,109 +68,24 @@ async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     )))
 }
 
-/// Registers every route.
+/// Registers every route of the table; any other method on a known path is 405, any
+/// other path 404.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .app_data(json_config())
-        .service(
-            web::resource("/v1/parse")
-                .route(web::post().to(parse::parse))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/v1/conversations/{id}/messages")
-                .route(web::post().to(conversations::post_message))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/v1/conversations/{id}")
-                .route(web::get().to(conversations::get_conversation))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/v1/handoffs")
-                .route(web::get().to(handoffs::list))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/v1/handoffs/{id}/ack")
-                .route(web::post().to(handoffs::ack))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/admin/reload")
-                .route(web::post().to(admin::reload))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/admin/content")
-                .route(web::get().to(admin::content))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/admin/deliveries")
-                .route(web::get().to(deliveries::list))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/admin/deliveries/{id}/retry")
-                .route(web::post().to(deliveries::retry))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/v1/ivr/vxml")
-                .route(web::post().to(vxml::webhook))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/v1/ivr/twilio")
-                .route(web::post().to(twilio::webhook))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/v1/analytics")
-                .route(web::get().to(analytics::analytics))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/analytics")
-                .route(web::get().to(pages::analytics_page))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/analytics/analytics.css").route(web::get().to(pages::analytics_css)),
-        )
-        .service(web::resource("/analytics/analytics.js").route(web::get().to(pages::analytics_js)))
-        .service(
-            web::resource("/metrics")
-                .route(web::get().to(metrics::metrics))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/openapi.json")
-                .route(web::get().to(openapi::openapi_json))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/agent")
-                .route(web::get().to(pages::agent_console))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(web::resource("/agent/agent.css").route(web::get().to(pages::agent_css)))
-        .service(web::resource("/agent/agent.js").route(web::get().to(pages::agent_js)))
-        .service(web::resource("/").route(web::get().to(pages::demo_page)))
-        .service(web::resource("/demo.css").route(web::get().to(pages::demo_css)))
-        .service(web::resource("/widget.js").route(web::get().to(pages::widget_js)))
-        .service(web::resource("/widget.css").route(web::get().to(pages::widget_css)))
-        .service(
-            web::resource("/healthz")
-                .route(web::get().to(health::alive))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/readyz")
-                .route(web::get().to(health::ready))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .default_service(web::to(not_found));
+    config.app_data(json_config());
+    let mut paths: Vec<&str> = Vec::new();
+    for endpoint in routes::ENDPOINTS.iter() {
+        if !paths.contains(&endpoint.path) {
+            paths.push(endpoint.path);
+        }
+    }
+    for path in paths {
+        let resource = routes::ENDPOINTS.iter().filter(|e| e.path == path).fold(
+            web::resource(path),
+            |resource, endpoint| {
+                resource.route((endpoint.handler)().method(endpoint.method.clone()))
+            },
+        );
+        config.service(resource.default_service(web::to(method_not_allowed)));
+    }
+    config.default_service(web::to(not_found));
 }

@@ -10,7 +10,7 @@ use sha1::Sha1;
 
 use super::voice_form::{VoiceForm, locale_of, phone_turn};
 use super::{ApiError, AppState};
-use crate::dialogue::ConversationState;
+use crate::conversations::NextAction;
 use crate::reply::ssml::escape;
 
 /// The signature of a request, as Twilio computes it: HMAC-SHA1 with the auth token over
@@ -77,7 +77,7 @@ pub async fn webhook(
     let id = form.conversation_id("CallSid", "twilio")?;
     let turn = phone_turn(
         form.speech("SpeechResult")?,
-        form.get("Digits").map(str::to_string),
+        form.keys("Digits")?,
         None,
         form.get("Confidence").and_then(|c| c.parse().ok()),
         locale_of(&request),
@@ -90,19 +90,16 @@ pub async fn webhook(
         escape(&outcome.reply.text)
     );
     let here = escape(request.uri().path_and_query().map_or("/", |p| p.as_str()));
-    let verbs = if let Some((handoff, _)) = &outcome.handoff {
-        let queue = &state.conversations.ivr(conversation.locale).transfer_queue;
-        format!(
+    let verbs = match &outcome.next {
+        NextAction::Transfer { queue, handoff, .. } => format!(
             "{say}<Enqueue>{}</Enqueue><!-- handoff {} -->",
             escape(queue),
-            handoff.id.as_str()
-        )
-    } else if conversation.state == ConversationState::Closed {
-        format!("{say}<Hangup/>")
-    } else {
-        format!(
+            handoff.as_str()
+        ),
+        NextAction::Hangup => format!("{say}<Hangup/>"),
+        NextAction::Listen => format!(
             "<Gather input=\"speech dtmf\" language=\"{lang}\" action=\"{here}\" method=\"POST\" speechTimeout=\"auto\">{say}</Gather><Redirect method=\"POST\">{here}</Redirect>"
-        )
+        ),
     };
     Ok(HttpResponse::Ok()
         .content_type("text/xml; charset=utf-8")

@@ -5,8 +5,8 @@
 use actix_web::{HttpRequest, web};
 
 use super::ApiError;
-use crate::conversations::{IvrEvent, TurnRequest};
-use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
+use crate::dialogue::{IvrEvent, TurnRequest};
+use crate::domain::{Channel, ConversationId, Customer, Dtmf, Locale, MessageText};
 
 /// A form-encoded webhook body, fields in the order posted.
 pub struct VoiceForm {
@@ -43,6 +43,14 @@ impl VoiceForm {
             .map_err(|e| ApiError::InvalidConversationId(e.to_string()))
     }
 
+    /// Keys pressed, in field `field`, checked like the JSON API's `dtmf`.
+    pub fn keys(&self, field: &str) -> Result<Option<Dtmf>, ApiError> {
+        self.get(field)
+            .map(Dtmf::parse)
+            .transpose()
+            .map_err(|e| ApiError::InvalidField(format!("{field}: {e}")))
+    }
+
     /// Speech in field `field`, checked like any message text.
     pub fn speech(&self, field: &str) -> Result<Option<MessageText>, ApiError> {
         self.get(field)
@@ -67,7 +75,7 @@ pub fn locale_of(request: &HttpRequest) -> Locale {
 /// A phone turn: nothing said and no key pressed is a silence.
 pub fn phone_turn(
     text: Option<MessageText>,
-    dtmf: Option<String>,
+    dtmf: Option<Dtmf>,
     event: Option<IvrEvent>,
     asr_confidence: Option<f32>,
     locale: Locale,

@@ -9,8 +9,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::voice_form::{VoiceForm, locale_of, phone_turn};
 use super::{ApiError, AppState};
-use crate::conversations::IvrEvent;
-use crate::dialogue::ConversationState;
+use crate::conversations::NextAction;
+use crate::dialogue::IvrEvent;
 use crate::reply::ssml::escape;
 
 /// Where the documents submit to.
@@ -47,7 +47,7 @@ pub async fn webhook(
         None => None,
     };
     let (text, dtmf) = if form.get("utterance$.inputmode") == Some("dtmf") {
-        (None, form.get("utterance").map(str::to_string))
+        (None, form.keys("utterance")?)
     } else {
         (form.speech("utterance")?, None)
     };
@@ -69,32 +69,35 @@ pub async fn webhook(
         "<var name=\"call_id\" expr=\"'{}'\"/>",
         escape(form.get("call_id").unwrap_or_default()).replace('\'', "")
     );
-    let form = if let Some((handoff, _)) = &outcome.handoff {
-        let destination = &state
-            .conversations
-            .ivr(conversation.locale)
-            .transfer_destination;
-        format!(
+    let form = match &outcome.next {
+        NextAction::Transfer {
+            destination,
+            handoff,
+            ..
+        } => format!(
             "<form id=\"transfer\"><transfer name=\"agent\" dest=\"{}\" bridge=\"false\" aai=\"{}\">{spoken}</transfer></form>",
             escape(destination),
-            handoff.id.as_str()
-        )
-    } else if conversation.state == ConversationState::Closed {
-        format!("<form id=\"goodbye\"><block>{spoken}<disconnect/></block></form>")
-    } else {
-        let submit =
-            |names: &str| format!("<submit next=\"{here}\" method=\"post\" namelist=\"{names}\"/>");
-        format!(
-            "<form id=\"turn\">{call_var}<var name=\"event\" expr=\"''\"/><field name=\"utterance\">\
+            handoff.as_str()
+        ),
+        NextAction::Hangup => {
+            format!("<form id=\"goodbye\"><block>{spoken}<disconnect/></block></form>")
+        }
+        NextAction::Listen => {
+            let submit = |names: &str| {
+                format!("<submit next=\"{here}\" method=\"post\" namelist=\"{names}\"/>")
+            };
+            format!(
+                "<form id=\"turn\">{call_var}<var name=\"event\" expr=\"''\"/><field name=\"utterance\">\
              <grammar type=\"application/srgs+xml\" src=\"builtin:grammar/text\"/>\
              <grammar mode=\"dtmf\" type=\"application/srgs+xml\" src=\"builtin:dtmf/digits\"/>{spoken}\
              <noinput><assign name=\"event\" expr=\"'no_input'\"/>{}</noinput>\
              <nomatch><assign name=\"event\" expr=\"'no_match'\"/>{}</nomatch>\
              <filled>{}</filled></field></form>",
-            submit("call_id event"),
-            submit("call_id event"),
-            submit("call_id utterance utterance$.confidence utterance$.inputmode"),
-        )
+                submit("call_id event"),
+                submit("call_id event"),
+                submit("call_id utterance utterance$.confidence utterance$.inputmode"),
+            )
+        }
     };
     Ok(HttpResponse::Ok().content_type("application/voicexml+xml; charset=utf-8").body(format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\" xml:lang=\"{lang}\">{form}</vxml>"

@@ -4,7 +4,7 @@
 //! the conversation lives in a throw-away store.
 
 use super::scratch::Scratch;
-use crate::conversations::TurnRequest;
+use crate::dialogue::TurnRequest;
 use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use crate::live::Services;
 use std::io::{BufRead, Write};

@@ -6,7 +6,7 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::conversations::Conversations;
+use crate::conversations::{Conversations, TurnLimits};
 use crate::handoff::Outbox;
 use crate::live::{LiveServices, Services};
 use crate::store::{Database, SqliteStore, StoreError};
@@ -29,8 +29,17 @@ impl Scratch {
         ));
         let store = Database::Sqlite(SqliteStore::open(&dir).await?);
         let live = LiveServices::new(services, content.to_path_buf());
+        let limits = crate::access::Limits::default();
         Ok(Scratch {
-            conversations: Conversations::new(Arc::new(live), Arc::new(store), Outbox::default()),
+            conversations: Conversations::new(
+                Arc::new(live),
+                Arc::new(store),
+                Outbox::default(),
+                TurnLimits {
+                    max_turns_per_conversation: limits.max_turns_per_conversation,
+                    max_concurrent_turns: limits.max_concurrent_turns,
+                },
+            ),
             dir,
         })
     }

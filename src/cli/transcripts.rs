@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Deserialize;
 
 use super::scratch::Scratch;
-use crate::conversations::TurnRequest;
+use crate::dialogue::TurnRequest;
 use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText, Segment};
 use crate::startup::Services;
 

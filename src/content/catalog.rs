@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::acts::ConversationAct;
 use super::dictionary::{DictionaryWord, parse_dictionary};
 use super::error::{ContentError, ContentErrors};
 use super::intent::Intent;
@@ -208,6 +209,20 @@ fn load_locale(
         }
     }
     intents.sort_by(|a: &Intent, b| a.id.cmp(&b.id));
+    if intents_dir.is_dir() {
+        for act in ConversationAct::ALL {
+            if !intents.iter().any(|i| i.act == Some(act)) {
+                errors.push(ContentError::new(
+                    &intents_dir.join(format!("{}.yaml", act.intent_id())),
+                    1,
+                    format!(
+                        "missing: every locale needs the built-in intent `{}`, which the dialogue's rules answer",
+                        act.intent_id()
+                    ),
+                ));
+            }
+        }
+    }
     let templates = load_templates(
         &root.join(TEMPLATES_DIR).join(locale.as_str()),
         &intents,

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::acts::ConversationAct;
 use super::error::{ContentError, ContentErrors};
 use crate::domain::{EntityKind, HandoffReason, IntentId, KnowledgeId, Priority, SlotName};
 
@@ -116,6 +117,9 @@ pub struct Intent {
     pub handoff: HandoffPolicy,
     pub next_steps: Vec<String>,
     pub disclosures: Vec<String>,
+    /// The conversational act the dialogue's rules see in this intent (yes, no, …),
+    /// resolved once at load.
+    pub act: Option<ConversationAct>,
 }
 
 /// One intent of the catalogue, in one locale: `intents/<locale>/<id>.yaml`.
@@ -273,6 +277,7 @@ impl Intent {
         };
 
         let intent = id.map(|id| Intent {
+            act: ConversationAct::of(&id),
             id,
             title: file.title,
             kind: file.kind,

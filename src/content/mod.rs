@@ -1,6 +1,7 @@
 //! Content staff's files, loaded into checked, typed structures. Handlers and the matcher
 //! never re-check content: what [`Catalog::load`] returns is valid.
 
+mod acts;
 mod catalog;
 mod dictionary;
 mod error;
@@ -12,6 +13,7 @@ mod out_of_scope;
 mod templates;
 mod version;
 
+pub use acts::ConversationAct;
 pub use catalog::{
     BANK_PROFILE, Catalog, INTENTS_DIR, KNOWLEDGE_DIR, LocaleContent, TEMPLATES_DIR,
 };

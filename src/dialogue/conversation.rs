@@ -148,6 +148,16 @@ impl Conversation {
             .unwrap_or_default()
     }
 
+    /// Whether the conversation is over.
+    pub fn is_closed(&self) -> bool {
+        self.state == ConversationState::Closed
+    }
+
+    /// Records a promise the reply made (`what` as the customer read or heard it).
+    pub fn promise(&mut self, intent: IntentId, what: MaskedText, by: NaiveDate) {
+        self.commitments.push(CommitmentMade { intent, what, by });
+    }
+
     pub fn handoff(&self) -> Option<&HandoffRef> {
         match &self.state {
             ConversationState::HandedOff { handoff } => Some(handoff),

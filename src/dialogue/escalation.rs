@@ -24,6 +24,26 @@ pub struct Signals<'a> {
     pub unresolved: Option<&'a Intent>,
 }
 
+/// The intents whose `on_cue` policy one of the message's phrases triggers (both sides
+/// normalised, so full-width and traditional forms match too).
+pub fn cued<'a>(intents: &[&'a Intent], text: Option<&str>) -> Vec<&'a Intent> {
+    let Some(text) = text else {
+        return Vec::new();
+    };
+    let text = crate::nlu::normalize(text).to_text();
+    intents
+        .iter()
+        .copied()
+        .filter(|i| i.handoff.when == HandoffWhen::OnCue)
+        .filter(|i| {
+            i.handoff
+                .cues
+                .iter()
+                .any(|cue| text.contains(&crate::nlu::normalize(cue).to_text()))
+        })
+        .collect()
+}
+
 fn intent_reason(intent: &Intent) -> HandoffReason {
     intent
         .handoff

@@ -7,6 +7,7 @@ mod conversation;
 mod demands;
 mod engine;
 mod escalation;
+mod hearing;
 mod ledger;
 mod plan;
 
@@ -14,5 +15,6 @@ pub use calendar::deadline;
 pub use conversation::{CommitmentMade, Conversation, ConversationState, HandoffRef, Phase};
 pub use engine::{SILENCES_BEFORE_HANDOFF, Speech, TurnInput, take_turn};
 pub use escalation::{FALLBACKS_BEFORE_HANDOFF, HIGH_ANGER};
+pub use hearing::{Heard, IvrEvent, TurnRequest, hear};
 pub use ledger::{Demand, DemandIndex, DemandLedger, DemandStatus, SlotValue};
 pub use plan::{HandoffDecision, Step, TurnPlan};

@@ -3,8 +3,10 @@
 //! make one, so a value of these types is always valid.
 
 mod channel;
+mod clock;
 mod conversation_id;
 mod customer;
+mod dtmf;
 mod emotion;
 mod entity_kind;
 mod handoff;
@@ -13,8 +15,10 @@ mod locale;
 mod message_text;
 
 pub use channel::Channel;
+pub use clock::{BANK_UTC_OFFSET_SECONDS, Clock, bank_day};
 pub use conversation_id::{ConversationId, ConversationIdError, MAX_CONVERSATION_ID_LEN};
 pub use customer::{Customer, MAX_CUSTOMER_ID_LEN, Segment};
+pub use dtmf::{Dtmf, DtmfError, MAX_DTMF_KEYS, dtmf_pattern};
 pub use emotion::{EmotionLabel, Expectation};
 pub use entity_kind::EntityKind;
 pub use handoff::{HandoffId, HandoffReason, Priority};

@@ -51,13 +51,18 @@ impl Outbox {
 
     /// One entry per destination whose filter takes this handoff; the payload is the
     /// document desks pull, fixed now so that every attempt sends the same bytes.
-    pub fn entries(&self, handoff: &StoredHandoff, summary: &HandoffSummary) -> Vec<OutboxEntry> {
+    pub fn entries(
+        &self,
+        handoff: &StoredHandoff,
+        summary: &HandoffSummary,
+    ) -> Result<Vec<OutboxEntry>, serde_json::Error> {
         let document = HandoffDocument::from(HandoffRecord {
             handoff: handoff.clone(),
             acked: None,
         });
-        let payload = serde_json::to_string(&document).unwrap_or_default();
-        self.destinations
+        let payload = serde_json::to_string(&document)?;
+        Ok(self
+            .destinations
             .iter()
             .filter(|d| {
                 d.webhook
@@ -69,7 +74,7 @@ impl Outbox {
                 idempotency_key: idempotency_key(&handoff.id, &d.webhook.name),
                 payload: payload.clone(),
             })
-            .collect()
+            .collect())
     }
 
     /// Tells the workers of these entries' destinations that there is work (after commit).

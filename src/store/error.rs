@@ -1,4 +1,5 @@
-//! Storage failures. The API maps them to 503 (the customer can retry); a conflict is
+//! Storage failures. The API maps an unreachable database to 503 (the customer can
+//! retry) and unreadable stored data to 500 (a retry would not help); a conflict is
 //! retried by the turn service before anyone sees it.
 
 /// Why the store could not do its job.

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use super::Located;
 use super::file::{Expect, Story, Turn};
-use crate::conversations::{Conversations, IvrEvent, TurnError, TurnOutcome, TurnRequest};
+use crate::conversations::{Conversations, TurnError, TurnOutcome};
+use crate::dialogue::{IvrEvent, TurnRequest};
 use crate::domain::{ConversationId, Customer, MessageText};
 use crate::store::StoreError;
 
@@ -101,7 +102,12 @@ fn request_of(story: &Story, turn: &Turn) -> Result<TurnRequest, String> {
     Ok(TurnRequest {
         text,
         asr_confidence: turn.asr_confidence,
-        dtmf: turn.dtmf.clone(),
+        dtmf: turn
+            .dtmf
+            .as_deref()
+            .map(crate::domain::Dtmf::parse)
+            .transpose()
+            .map_err(|e| e.to_string())?,
         event,
         channel: story.channel,
         locale: story.locale,

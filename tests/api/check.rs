@@ -137,3 +137,17 @@ fn the_bundled_content_checks_clean() {
     let (code, out) = check(&repo_root(), &[]);
     assert_eq!(code, 0, "the bundled content has problems:\n{out}");
 }
+
+#[test]
+fn a_locale_without_a_built_in_conversational_intent_is_refused_at_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    std::fs::remove_file(dir.path().join("intents/en/thanks.yaml")).unwrap();
+
+    let (code, out) = check(dir.path(), &["--no-conflicts"]);
+    assert_eq!(code, 2, "a missing built-in intent is an error\n{out}");
+    assert!(
+        out.contains("intents/en/thanks.yaml:1:1: error: missing: every locale needs the built-in intent `thanks`"),
+        "{out}"
+    );
+}

@@ -2,6 +2,7 @@
 //! real binary), with the bundled content.
 
 mod access;
+mod architecture;
 mod browser;
 mod check;
 mod cli;
@@ -17,6 +18,7 @@ mod openapi;
 mod operations;
 mod pages;
 mod parse;
+mod pipeline;
 mod postgres;
 mod privacy;
 mod receiver;

@@ -4,13 +4,17 @@
 
 use chrono::NaiveDate;
 
+mod reading;
+#[cfg(test)]
+mod tests;
+
 use super::calendar::deadline;
 use super::conversation::{Conversation, ConversationState, HandoffRef, Phase};
 use super::demands::{self, Mention};
 use super::escalation::{self, Signals};
 use super::ledger::DemandIndex;
 use super::plan::{HandoffDecision, Step, TurnPlan};
-use crate::content::{HandoffWhen, Intent, IntentKind, LocaleContent};
+use crate::content::{ConversationAct as Act, HandoffWhen, Intent, IntentKind, LocaleContent};
 use crate::domain::{EmotionLabel, HandoffId, HandoffReason, Priority};
 use crate::nlu::MessageUnderstanding;
 
@@ -125,27 +129,6 @@ enum Answer {
 }
 
 impl<'c> Turn<'_, 'c> {
-    fn is(&self, intent_id: &str) -> bool {
-        self.intent.is_some_and(|i| i.id.as_str() == intent_id)
-    }
-
-    /// A goodbye, also at the end of a longer message (`没有了,谢谢,再见`).
-    fn says_goodbye(&self) -> bool {
-        self.is("goodbye")
-            || self
-                .input
-                .understanding
-                .clauses
-                .last()
-                .and_then(|c| c.intent.as_ref())
-                .is_some_and(|s| s.id.as_str() == "goodbye")
-    }
-
-    fn intent_of(&self, at: DemandIndex) -> Option<&'c Intent> {
-        let id = &self.conversation.ledger.get(at)?.intent;
-        self.content.intent(id)
-    }
-
     fn set_phase(&mut self, phase: Phase) {
         self.conversation.state = ConversationState::Active { phase };
     }
@@ -270,56 +253,12 @@ impl<'c> Turn<'_, 'c> {
         })
     }
 
-    /// Whether the message raises a demand other than `demand`.
-    fn raises_other_than(&self, demand: DemandIndex) -> bool {
-        let current = self
-            .conversation
-            .ledger
-            .get(demand)
-            .map(|d| d.intent.clone());
-        self.mentions
-            .iter()
-            .any(|m| Some(&m.intent.id) != current.as_ref())
-    }
-
-    /// Whether the message holds a value for `slot` of `demand` (`人民路支行` when asked
-    /// where): then it answers the question, whatever else the matcher thinks it is.
-    fn answers(&self, demand: DemandIndex, slot: &crate::domain::SlotName) -> bool {
-        let Some(intent) = self.intent_of(demand) else {
-            return false;
-        };
-        if demands::is_text_slot(intent, slot) {
-            // Anything said in answer to "which product?" is the product's name, unless
-            // it is plainly something else: a yes or no, a goodbye, or a clear new demand.
-            let plainly_else = self
-                .input
-                .understanding
-                .whole
-                .intent
-                .as_ref()
-                .is_some_and(|s| {
-                    s.id != intent.id
-                        && (s.confidence >= CLEAR_NEW_DEMAND
-                            || self.content.intent(&s.id).is_some_and(|i| !i.is_demand()))
-                });
-            return !plainly_else && self.input.text.is_some();
-        }
-        let mut probe = std::collections::BTreeMap::new();
-        demands::fill_slots(
-            intent,
-            &mut probe,
-            &self.input.understanding.whole.entities,
-            false,
-        );
-        probe.contains_key(slot)
-    }
-
     fn answer_slot(&mut self, demand: DemandIndex, slot: &crate::domain::SlotName) -> Answer {
         let answers = self.answers(demand, slot);
         if !answers
             && (self.raises_other_than(demand)
-                || self.is("human_agent")
-                || self.is("thanks")
+                || self.is(Act::HumanAgent)
+                || self.is(Act::Thanks)
                 || self.says_goodbye())
         {
             return Answer::SomethingElse;
@@ -333,7 +272,7 @@ impl<'c> Turn<'_, 'c> {
             .ledger
             .get(demand)
             .is_some_and(|d| d.slots.contains_key(slot));
-        if !already && demands::is_text_slot(intent, slot) && !self.is("deny") {
+        if !already && demands::is_text_slot(intent, slot) && !self.is(Act::Deny) {
             if let (Some(text), Some(d)) =
                 (self.input.text, self.conversation.ledger.get_mut(demand))
             {
@@ -356,31 +295,13 @@ impl<'c> Turn<'_, 'c> {
         Answer::Answered
     }
 
-    /// Whether the message gives a slot of `demand` a value other than the one held
-    /// (`是三千块` after "两千块, right?" is a correction, however it starts).
-    fn changes_slots(&self, demand: DemandIndex) -> bool {
-        let (Some(intent), Some(held)) =
-            (self.intent_of(demand), self.conversation.ledger.get(demand))
-        else {
-            return false;
-        };
-        let mut probe = held.slots.clone();
-        demands::fill_slots(
-            intent,
-            &mut probe,
-            &self.input.understanding.whole.entities,
-            true,
-        );
-        probe != held.slots
-    }
-
     fn answer_confirmation(&mut self, demand: DemandIndex) -> Answer {
-        if self.is("affirm") && !self.changes_slots(demand) {
+        if self.is(Act::Affirm) && !self.changes_slots(demand) {
             self.conversation.fallbacks_in_a_row = 0;
             self.guide(demand);
             return Answer::Answered;
         }
-        if self.raises_other_than(demand) || self.is("human_agent") || self.says_goodbye() {
+        if self.raises_other_than(demand) || self.is(Act::HumanAgent) || self.says_goodbye() {
             return Answer::SomethingElse;
         }
         let corrected = self.fill_from_message(demand, true);
@@ -392,7 +313,7 @@ impl<'c> Turn<'_, 'c> {
             self.set_phase(Phase::Confirmation { demand });
             return Answer::Answered;
         }
-        if self.is("deny") {
+        if self.is(Act::Deny) {
             self.conversation.fallbacks_in_a_row = 0;
             self.plan.say(Step::Correction);
             self.focus = Some(demand);
@@ -406,9 +327,9 @@ impl<'c> Turn<'_, 'c> {
         let mut corrected = self.fill_from_message(demand, true);
         if corrected == 0
             && (self.raises_other_than(demand)
-                || self.is("human_agent")
+                || self.is(Act::HumanAgent)
                 || self.says_goodbye()
-                || self.is("affirm"))
+                || self.is(Act::Affirm))
         {
             return Answer::SomethingElse;
         }
@@ -445,13 +366,13 @@ impl<'c> Turn<'_, 'c> {
     }
 
     fn answer_resolution(&mut self, demand: DemandIndex) -> Answer {
-        if self.is("affirm") || self.is("thanks") {
+        if self.is(Act::Affirm) || self.is(Act::Thanks) {
             self.conversation.ledger.mark_addressed(demand);
             self.conversation.fallbacks_in_a_row = 0;
             self.continue_with_open_demands();
             return Answer::Answered;
         }
-        if self.is("deny") {
+        if self.is(Act::Deny) {
             self.unresolved = self.intent_of(demand);
             self.focus = Some(demand);
             return Answer::Answered;
@@ -460,14 +381,14 @@ impl<'c> Turn<'_, 'c> {
     }
 
     fn answer_goodbye_check(&mut self) -> Answer {
-        if self.is("affirm") {
+        if self.is(Act::Affirm) {
             self.conversation.fallbacks_in_a_row = 0;
             if let Some(next) = self.conversation.ledger.first_open() {
                 self.advance(next);
             }
             return Answer::Answered;
         }
-        if self.is("deny") || self.says_goodbye() || self.is("thanks") {
+        if self.is(Act::Deny) || self.says_goodbye() || self.is(Act::Thanks) {
             self.close();
             return Answer::Answered;
         }
@@ -486,18 +407,16 @@ impl<'c> Turn<'_, 'c> {
             if self.says_goodbye() {
                 return self.goodbye();
             }
-            match self.intent.map(|i| i.id.as_str()) {
-                Some("thanks" | "affirm") if self.conversation.ledger.has_open() => {
-                    if self.is("thanks") {
-                        self.say_guidance_of_conversation_intent();
-                    }
-                    return self.continue_with_open_demands();
-                }
-                Some(_) if self.intent.is_some_and(|i| !i.is_demand()) => {
+            let thanks_or_yes = self.is(Act::Thanks) || self.is(Act::Affirm);
+            if thanks_or_yes && self.conversation.ledger.has_open() {
+                if self.is(Act::Thanks) {
                     self.say_guidance_of_conversation_intent();
-                    return;
                 }
-                _ => {}
+                return self.continue_with_open_demands();
+            }
+            if self.intent.is_some_and(|i| !i.is_demand()) {
+                self.say_guidance_of_conversation_intent();
+                return;
             }
             if !understood {
                 self.conversation.fallbacks_in_a_row += 1;
@@ -642,27 +561,11 @@ impl<'c> Turn<'_, 'c> {
 
     /// Decides about a handoff and returns the plan.
     fn finish(mut self) -> TurnPlan {
-        let text = self
-            .input
-            .text
-            .map(crate::nlu::normalize)
-            .map(|n| n.to_text())
-            .unwrap_or_default();
         let mut intents: Vec<&Intent> = self.mentions.iter().map(|m| m.intent).collect();
         if let Some(intent) = self.intent.filter(|i| !i.is_demand()) {
             intents.push(intent);
         }
-        let cued: Vec<&Intent> = intents
-            .iter()
-            .copied()
-            .filter(|i| i.handoff.when == HandoffWhen::OnCue)
-            .filter(|i| {
-                i.handoff
-                    .cues
-                    .iter()
-                    .any(|cue| text.contains(&crate::nlu::normalize(cue).to_text()))
-            })
-            .collect();
+        let cued = escalation::cued(&intents, self.input.text);
         let signals = Signals {
             intents,
             cued,

@@ -1,0 +1,434 @@
+//! The route table: every endpoint once, with its method, path, who may call it and how
+//! it is described. Routing (`configure`), the gate's access rules (`access_of`) and the
+//! OpenAPI document all read these rows, so a new endpoint is one row here and nothing
+//! else: it cannot be routed but closed, or documented but unrouted.
+
+use std::sync::LazyLock;
+
+use actix_web::http::Method;
+use actix_web::{Route, web};
+use schemars::SchemaGenerator;
+
+use super::openapi::{Body, Doc, schema, schema_inline, text_body, voice_form};
+use super::{
+    admin, analytics, conversations, deliveries, handoffs, health, metrics, openapi, pages, parse,
+    twilio, vxml,
+};
+use crate::access::{Access, Scope};
+
+/// One endpoint.
+pub(super) struct Endpoint {
+    pub method: Method,
+    /// The path pattern, as actix-web matches it (`{id}` for a segment).
+    pub path: &'static str,
+    pub access: Access,
+    /// The handler, for routing.
+    pub handler: fn() -> Route,
+    /// How the OpenAPI document describes it; `None` for pages and their files.
+    pub doc: Option<fn(&mut SchemaGenerator) -> Doc>,
+}
+
+const CONVERSATION_ID: &[(&str, &str)] = &[(
+    "id",
+    "The conversation id the client chooses: 1 to 128 of A-Z a-z 0-9 _ . : -",
+)];
+
+/// Every endpoint, API first, then pages.
+pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
+    vec![
+        Endpoint {
+            method: Method::POST,
+            path: "/v1/parse",
+            access: Access::Key(Scope::Parse),
+            handler: || web::post().to(parse::parse),
+            doc: Some(|g| Doc {
+                id: "parse",
+                summary: "Understand one message (intent, entities, emotion, risk) without a conversation",
+                path_parameters: &[],
+                query: None,
+                body: Body::Json(schema::<parse::ParseRequest>(g)),
+                success: ("application/json", schema::<parse::ParseResponse>(g)),
+                errors: &[400, 413, 415],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/v1/conversations/{id}/messages",
+            access: Access::Key(Scope::Conversations),
+            handler: || web::post().to(conversations::post_message),
+            doc: Some(|g| Doc {
+                id: "postMessage",
+                summary: "Take one turn of a conversation (started by its first message)",
+                path_parameters: CONVERSATION_ID,
+                query: None,
+                body: Body::Json(schema::<conversations::MessageRequest>(g)),
+                success: ("application/json", schema::<conversations::TurnResponse>(g)),
+                errors: &[400, 409, 413, 415, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/v1/conversations/{id}",
+            access: Access::Key(Scope::Conversations),
+            handler: || web::get().to(conversations::get_conversation),
+            doc: Some(|g| Doc {
+                id: "getConversation",
+                summary: "A conversation as stored: masked transcript, slots, demands, handoff",
+                path_parameters: CONVERSATION_ID,
+                query: None,
+                body: Body::None,
+                success: (
+                    "application/json",
+                    schema::<conversations::ConversationResponse>(g),
+                ),
+                errors: &[400, 404, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/v1/handoffs",
+            access: Access::Key(Scope::Handoffs),
+            handler: || web::get().to(handoffs::list),
+            doc: Some(|g| Doc {
+                id: "listHandoffs",
+                summary: "Handoffs for agent desks, newest first (status pending|acked|all)",
+                path_parameters: &[],
+                query: Some(schema_inline::<handoffs::ListParams>()),
+                body: Body::None,
+                success: ("application/json", schema::<handoffs::HandoffPage>(g)),
+                errors: &[400, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/v1/handoffs/{id}/ack",
+            access: Access::Key(Scope::Handoffs),
+            handler: || web::post().to(handoffs::ack),
+            doc: Some(|g| Doc {
+                id: "ackHandoff",
+                summary: "An agent takes a handoff (idempotent: the first agent stays recorded)",
+                path_parameters: &[("id", "The handoff id (h-…)")],
+                query: None,
+                body: Body::Json(schema::<handoffs::AckRequest>(g)),
+                success: (
+                    "application/json",
+                    schema::<crate::handoff::HandoffDocument>(g),
+                ),
+                errors: &[400, 404, 413, 415, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/v1/ivr/vxml",
+            access: Access::Key(Scope::Ivr),
+            handler: || web::post().to(vxml::webhook),
+            doc: Some(|_| Doc {
+                id: "voiceXml",
+                summary: "VoiceXML 2.1 interpreters submit the caller's utterance or keys; the answer is the next VoiceXML document",
+                path_parameters: &[],
+                query: None,
+                body: Body::Form(voice_form(&[
+                    ("call_id", "The call's id: the conversation"),
+                    ("utterance", "What the caller said, or the keys pressed"),
+                    ("utterance$.inputmode", "voice or dtmf"),
+                    ("utterance$.confidence", "Recognition confidence, 0 to 1"),
+                    ("event", "no_input or no_match"),
+                ])),
+                success: (
+                    "application/voicexml+xml",
+                    text_body("A VoiceXML 2.1 document"),
+                ),
+                errors: &[400, 409, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/v1/ivr/twilio",
+            access: Access::OwnSignature,
+            handler: || web::post().to(twilio::webhook),
+            doc: Some(|_| Doc {
+                id: "twilio",
+                summary: "Twilio-compatible voice webhook (authenticated by X-Twilio-Signature); the answer is TwiML",
+                path_parameters: &[],
+                query: None,
+                body: Body::Form(voice_form(&[
+                    ("CallSid", "The call's id: the conversation"),
+                    ("SpeechResult", "What the caller said"),
+                    ("Confidence", "Recognition confidence, 0 to 1"),
+                    ("Digits", "Keys pressed"),
+                ])),
+                success: ("text/xml", text_body("A TwiML document")),
+                errors: &[400, 403, 409, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/v1/analytics",
+            access: Access::Key(Scope::Analytics),
+            handler: || web::get().to(analytics::analytics),
+            doc: Some(|g| Doc {
+                id: "analytics",
+                summary: "Managers' figures for a period of bank days: volume, containment, handoff reasons, top (complaint) intents per day, emotions, hotspots; format=csv for a spreadsheet",
+                path_parameters: &[],
+                query: Some(schema_inline::<analytics::AnalyticsParams>()),
+                body: Body::None,
+                success: ("application/json", schema::<crate::analytics::Report>(g)),
+                errors: &[400, 503],
+                alternative: Some((
+                    "text/csv",
+                    text_body("With format=csv: rows of day,measure,label,value"),
+                )),
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/metrics",
+            access: Access::Key(Scope::Metrics),
+            handler: || web::get().to(metrics::metrics),
+            doc: Some(|_| Doc {
+                id: "metrics",
+                summary: "Prometheus metrics (text exposition format): requests, latency, turns, intents, fallbacks, handoffs, deliveries, outbox backlog, content version",
+                path_parameters: &[],
+                query: None,
+                body: Body::None,
+                success: (
+                    crate::metrics::CONTENT_TYPE,
+                    text_body("Metrics in the OpenMetrics text format"),
+                ),
+                errors: &[503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/admin/reload",
+            access: Access::Key(Scope::Admin),
+            handler: || web::post().to(admin::reload),
+            doc: Some(|g| Doc {
+                id: "reloadContent",
+                summary: "Load, check and swap in the content now; with errors the last good content keeps serving (422)",
+                path_parameters: &[],
+                query: None,
+                body: Body::None,
+                success: ("application/json", schema::<admin::Reloaded>(g)),
+                errors: &[422],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/admin/content",
+            access: Access::Key(Scope::Admin),
+            handler: || web::get().to(admin::content),
+            doc: Some(|g| Doc {
+                id: "contentVersion",
+                summary: "The content version in service and the last reload",
+                path_parameters: &[],
+                query: None,
+                body: Body::None,
+                success: ("application/json", schema::<admin::ContentView>(g)),
+                errors: &[],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/admin/deliveries",
+            access: Access::Key(Scope::Admin),
+            handler: || web::get().to(deliveries::list),
+            doc: Some(|g| Doc {
+                id: "listDeliveries",
+                summary: "Webhook deliveries of handoffs (status pending|delivered|dead)",
+                path_parameters: &[],
+                query: Some(schema_inline::<deliveries::ListParams>()),
+                body: Body::None,
+                success: ("application/json", schema::<deliveries::DeliveryPage>(g)),
+                errors: &[400, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/admin/deliveries/{id}/retry",
+            access: Access::Key(Scope::Admin),
+            handler: || web::post().to(deliveries::retry),
+            doc: Some(|g| Doc {
+                id: "retryDelivery",
+                summary: "Send a dead (or pending) delivery again now",
+                path_parameters: &[("id", "The delivery's number")],
+                query: None,
+                body: Body::None,
+                success: ("application/json", schema::<deliveries::DeliveryView>(g)),
+                errors: &[404, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/healthz",
+            access: Access::Public,
+            handler: || web::get().to(health::alive),
+            doc: Some(|g| Doc {
+                id: "alive",
+                summary: "The process answers",
+                path_parameters: &[],
+                query: None,
+                body: Body::None,
+                success: ("application/json", schema::<health::Alive>(g)),
+                errors: &[],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/readyz",
+            access: Access::Public,
+            handler: || web::get().to(health::ready),
+            doc: Some(|g| Doc {
+                id: "ready",
+                summary: "Content loaded and trained, store reachable: send traffic",
+                path_parameters: &[],
+                query: None,
+                body: Body::None,
+                success: ("application/json", schema::<health::Ready>(g)),
+                errors: &[503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/analytics",
+            access: Access::Public,
+            handler: || web::get().to(pages::analytics_page),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/analytics/analytics.css",
+            access: Access::Public,
+            handler: || web::get().to(pages::analytics_css),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/analytics/analytics.js",
+            access: Access::Public,
+            handler: || web::get().to(pages::analytics_js),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/openapi.json",
+            access: Access::Public,
+            handler: || web::get().to(openapi::openapi_json),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/agent",
+            access: Access::Public,
+            handler: || web::get().to(pages::agent_console),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/agent/agent.css",
+            access: Access::Public,
+            handler: || web::get().to(pages::agent_css),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/agent/agent.js",
+            access: Access::Public,
+            handler: || web::get().to(pages::agent_js),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/",
+            access: Access::Public,
+            handler: || web::get().to(pages::demo_page),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/demo.css",
+            access: Access::Public,
+            handler: || web::get().to(pages::demo_css),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/widget.js",
+            access: Access::Public,
+            handler: || web::get().to(pages::widget_js),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/widget.css",
+            access: Access::Public,
+            handler: || web::get().to(pages::widget_css),
+            doc: None,
+        },
+    ]
+});
+
+/// The access rule of a matched route pattern; `None` if no row has that pattern.
+pub(super) fn access_of(pattern: &str) -> Option<Access> {
+    ENDPOINTS
+        .iter()
+        .find(|e| e.path == pattern)
+        .map(|e| e.access)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_two_rows_route_the_same_method_and_path() {
+        let mut seen = std::collections::BTreeSet::new();
+        for endpoint in ENDPOINTS.iter() {
+            assert!(
+                seen.insert((endpoint.method.to_string(), endpoint.path)),
+                "{} {} twice",
+                endpoint.method,
+                endpoint.path
+            );
+        }
+    }
+
+    #[test]
+    fn every_api_row_is_documented_and_needs_a_key_or_its_own_signature() {
+        for endpoint in ENDPOINTS.iter() {
+            let api = endpoint.path.starts_with("/v1/") || endpoint.path.starts_with("/admin/");
+            if api {
+                assert!(
+                    endpoint.doc.is_some(),
+                    "{} is not documented",
+                    endpoint.path
+                );
+                assert_ne!(
+                    endpoint.access,
+                    Access::Public,
+                    "{} is public",
+                    endpoint.path
+                );
+            }
+        }
+        assert_eq!(access_of("/v1/parse"), Some(Access::Key(Scope::Parse)));
+        assert_eq!(access_of("/v1/ivr/twilio"), Some(Access::OwnSignature));
+        assert_eq!(access_of("/metrics"), Some(Access::Key(Scope::Metrics)));
+        assert_eq!(access_of("/widget.js"), Some(Access::Public));
+        assert_eq!(access_of("/v1/unknown"), None);
+    }
+}

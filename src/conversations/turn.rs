@@ -1,0 +1,383 @@
+//! One turn as a pipeline of named steps, each the one owner of what it changes:
+//!
+//! 1. [`load`](Conversations::load): the stored conversation, or a new one;
+//! 2. `hear` (`dialogue::hear`): what was said, and how sure we are of it;
+//! 3. `plan` (`dialogue::take_turn`): the dialogue's decision, in the four steps;
+//! 4. [`word`]: the plan in the content's words, and the promises it makes recorded;
+//! 5. [`record`](Conversations::record): the transcript lines of this turn, masked;
+//! 6. [`hand_off`](Conversations::hand_off): on a handoff, the summary and the outbox;
+//! 7. [`save`](Conversations::save): everything in one transaction, then the workers
+//!    woken, metrics counted and the turn logged.
+//!
+//! The content snapshot is taken once, before hearing, and the whole turn runs on it; the
+//! transcript is read at most once (`Transcript`), by whichever step needs it first.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Conversations, NextAction, TurnError, TurnOutcome};
+use crate::content::{IntentKind, IvrSettings, LocaleContent};
+use crate::dialogue::{
+    Conversation, HandoffRef, Heard, IvrEvent, TurnInput, TurnPlan, TurnRequest, hear, take_turn,
+};
+use crate::domain::{ConversationId, Customer, bank_day};
+use crate::handoff::{HandoffSummary, summarize};
+use crate::privacy::{MaskedText, digit_value_of, mask, mask_across};
+use crate::reply::{Composer, Reply};
+use crate::store::{
+    OutboxEntry, Role, Store, StoreError, StoredHandoff, TranscriptLine, TurnFacts, TurnWrite,
+};
+
+/// The conversation as loaded, with the version the save checks against.
+struct Loaded {
+    conversation: Conversation,
+    /// The turn count in the store; `None` for a conversation this turn starts.
+    stored_turn: Option<u32>,
+}
+
+/// This turn's lines of the transcript.
+struct Recorded {
+    /// The customer's message and the bot's reply.
+    lines: [TranscriptLine; 2],
+    /// The customer's previous message masked further: personal data it began was
+    /// finished in this one.
+    amended: Option<MaskedText>,
+}
+
+/// A handoff this turn made, ready to save.
+struct HandingOff {
+    reference: HandoffRef,
+    summary: HandoffSummary,
+    stored: StoredHandoff,
+    outbox: Vec<OutboxEntry>,
+}
+
+/// The stored transcript, read at most once per turn.
+struct Transcript<'s> {
+    store: &'s crate::store::Database,
+    id: &'s ConversationId,
+    lines: Option<Vec<TranscriptLine>>,
+}
+
+impl<'s> Transcript<'s> {
+    fn unread(store: &'s crate::store::Database, id: &'s ConversationId) -> Transcript<'s> {
+        Transcript {
+            store,
+            id,
+            lines: None,
+        }
+    }
+
+    async fn lines(&mut self) -> Result<&[TranscriptLine], StoreError> {
+        if self.lines.is_none() {
+            self.lines = Some(self.store.transcript(self.id).await?);
+        }
+        Ok(self.lines.as_deref().unwrap_or_default())
+    }
+}
+
+impl Conversations {
+    /// One try at a turn, from the stored state.
+    pub(super) async fn attempt(
+        &self,
+        id: &ConversationId,
+        request: &TurnRequest,
+    ) -> Result<TurnOutcome, TurnError> {
+        let now = self.clock.now();
+        let today = bank_day(now);
+        let Loaded {
+            mut conversation,
+            stored_turn,
+        } = self.load(id, request, now).await?;
+        // One snapshot of the content for the whole turn, whatever a reload does meanwhile.
+        let services = self.live.current();
+        let content = services.catalog.locale(conversation.locale);
+        let mut transcript = Transcript::unread(&self.store, id);
+
+        let heard = hear(
+            &services.understanding,
+            content,
+            request,
+            &mut conversation,
+            today,
+        );
+        let facts = facts_of(&heard, &conversation, content, today);
+        let intent = heard.understanding.whole.intent.clone();
+        let emotion = heard.understanding.whole.emotion;
+        let plan = take_turn(
+            &mut conversation,
+            &TurnInput {
+                text: heard.said.as_deref(),
+                understanding: heard.understanding,
+                today,
+                speech: heard.speech,
+            },
+            content,
+        );
+        let reply = word(&services.composer, &plan, &mut conversation, content);
+        let recorded = self.record(&mut transcript, request, &reply, now).await?;
+        let handoff = self
+            .hand_off(
+                &mut transcript,
+                &plan,
+                &conversation,
+                content,
+                &services.composer,
+                &recorded,
+                now,
+            )
+            .await?;
+        let next = next_action(
+            &conversation,
+            handoff.as_ref().map(|h| &h.reference),
+            &content.templates.ivr,
+        );
+        self.save(
+            &conversation,
+            stored_turn,
+            &facts,
+            &recorded,
+            handoff.as_ref(),
+        )
+        .await?;
+        Ok(TurnOutcome {
+            conversation,
+            reply,
+            intent,
+            emotion,
+            handoff: handoff.map(|h| (h.reference, h.summary)),
+            next,
+        })
+    }
+
+    /// Step 1: the stored conversation, or a new one for its first message. A conversation
+    /// at its turn limit goes no further.
+    async fn load(
+        &self,
+        id: &ConversationId,
+        request: &TurnRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Loaded, TurnError> {
+        match self.store.conversation(id).await? {
+            Some(conversation) if conversation.turn >= self.max_turns => {
+                Err(TurnError::TooLong(self.max_turns))
+            }
+            Some(conversation) => Ok(Loaded {
+                stored_turn: Some(conversation.turn),
+                conversation,
+            }),
+            None => {
+                // The customer id is the bank's, but a client may well send a phone number.
+                let customer = Customer {
+                    id: request
+                        .customer
+                        .id
+                        .as_deref()
+                        .map(|c| mask(c).into_string()),
+                    segment: request.customer.segment.clone(),
+                };
+                Ok(Loaded {
+                    conversation: Conversation::new(
+                        id.clone(),
+                        request.channel,
+                        request.locale,
+                        customer,
+                        now,
+                    ),
+                    stored_turn: None,
+                })
+            }
+        }
+    }
+
+    /// Step 5: the customer's line and the bot's, masked. A number split over two
+    /// messages is masked across them: the previous line is amended with this turn.
+    async fn record(
+        &self,
+        transcript: &mut Transcript<'_>,
+        request: &TurnRequest,
+        reply: &Reply,
+        now: DateTime<Utc>,
+    ) -> Result<Recorded, StoreError> {
+        let mut amended = None;
+        let customer = match (&request.event, &request.text, &request.dtmf) {
+            (Some(IvrEvent::NoInput), _, _) => mask("[no input]"),
+            (Some(IvrEvent::NoMatch), _, _) => mask("[no match]"),
+            (None, Some(text), _) => {
+                let text = text.as_str();
+                let split = if continues_a_number(text) {
+                    let previous = transcript
+                        .lines()
+                        .await?
+                        .iter()
+                        .rev()
+                        .find(|l| l.role == Role::Customer);
+                    previous.and_then(|line| mask_across(line.text.as_str(), text))
+                } else {
+                    None
+                };
+                match split {
+                    Some((previous, current)) => {
+                        amended = Some(previous);
+                        current
+                    }
+                    None => mask(text),
+                }
+            }
+            (None, None, Some(keys)) => mask(&format!("[DTMF {}]", keys.as_str())),
+            (None, None, None) => mask(""),
+        };
+        Ok(Recorded {
+            lines: [
+                TranscriptLine {
+                    role: Role::Customer,
+                    text: customer,
+                    at: now,
+                },
+                TranscriptLine {
+                    role: Role::Bot,
+                    text: mask(&reply.text),
+                    at: now,
+                },
+            ],
+            amended,
+        })
+    }
+
+    /// Step 6: when the plan hands off, the summary an agent reads first (over the whole
+    /// transcript, this turn included), the stored handoff and one outbox entry per
+    /// destination that wants it.
+    #[allow(clippy::too_many_arguments)]
+    async fn hand_off(
+        &self,
+        transcript: &mut Transcript<'_>,
+        plan: &TurnPlan,
+        conversation: &Conversation,
+        content: &LocaleContent,
+        composer: &Composer,
+        recorded: &Recorded,
+        now: DateTime<Utc>,
+    ) -> Result<Option<HandingOff>, TurnError> {
+        let (Some(_), Some(reference)) = (plan.handoff, conversation.handoff()) else {
+            return Ok(None);
+        };
+        let mut lines = transcript.lines().await?.to_vec();
+        lines.extend(recorded.lines.iter().cloned());
+        let synopsis = mask(&composer.synopsis(conversation, content, reference.reason));
+        let summary = summarize(conversation, reference, &lines, content, synopsis, now);
+        let stored = StoredHandoff {
+            id: reference.id.clone(),
+            conversation_id: conversation.id.clone(),
+            reason: reference.reason,
+            priority: reference.priority,
+            summary: serde_json::to_value(&summary)?,
+            created_at: now,
+        };
+        let outbox = self.outbox.entries(&stored, &summary)?;
+        Ok(Some(HandingOff {
+            reference: reference.clone(),
+            summary,
+            stored,
+            outbox,
+        }))
+    }
+
+    /// Step 7: the turn in one transaction (refused if another instance saved first), then
+    /// the webhook workers woken, the turn counted and logged.
+    async fn save(
+        &self,
+        conversation: &Conversation,
+        stored_turn: Option<u32>,
+        facts: &TurnFacts,
+        recorded: &Recorded,
+        handoff: Option<&HandingOff>,
+    ) -> Result<(), StoreError> {
+        let outbox = handoff.map_or(&[][..], |h| &h.outbox);
+        self.store
+            .save_turn(TurnWrite {
+                conversation,
+                stored_turn,
+                facts,
+                lines: &recorded.lines,
+                amend_last_customer_line: recorded.amended.as_ref(),
+                handoff: handoff.map(|h| &h.stored),
+                outbox,
+            })
+            .await?;
+        self.outbox.wake(outbox);
+        self.metrics
+            .turn(conversation.channel, facts.intent.as_ref());
+        if let Some(handoff) = handoff {
+            self.metrics
+                .handoff(handoff.stored.reason, handoff.stored.priority);
+        }
+        tracing::info!(
+            conversation = %conversation.id.as_str(),
+            turn = conversation.turn,
+            intent = facts.intent.as_ref().map(|i| i.as_str()),
+            state = conversation.state.as_str(),
+            "turn"
+        );
+        Ok(())
+    }
+}
+
+/// What analytics keeps of the turn: no text, only what was understood.
+fn facts_of(
+    heard: &Heard,
+    conversation: &Conversation,
+    content: &LocaleContent,
+    today: NaiveDate,
+) -> TurnFacts {
+    let intent = heard.understanding.whole.intent.as_ref();
+    TurnFacts {
+        day: today,
+        channel: conversation.channel,
+        intent: intent.map(|i| i.id.clone()),
+        complaint: intent
+            .and_then(|i| content.intent(&i.id))
+            .is_some_and(|i| i.kind == IntentKind::Complaint),
+        emotion: heard.understanding.whole.emotion.label,
+    }
+}
+
+/// Step 4: the plan in the content's words. The promises the reply makes are recorded in
+/// the conversation, so that an agent taking over knows them.
+fn word(
+    composer: &Composer,
+    plan: &TurnPlan,
+    conversation: &mut Conversation,
+    content: &LocaleContent,
+) -> Reply {
+    let reply = composer.compose(plan, conversation, content);
+    for promise in &reply.commitments {
+        conversation.promise(promise.intent.clone(), mask(&promise.text), promise.by);
+    }
+    reply
+}
+
+/// What the channel does after the reply: through to the agents after a handoff, hang up
+/// after a goodbye, else listen.
+fn next_action(
+    conversation: &Conversation,
+    handoff: Option<&HandoffRef>,
+    ivr: &IvrSettings,
+) -> NextAction {
+    match handoff {
+        Some(handoff) => NextAction::Transfer {
+            queue: ivr.transfer_queue.clone(),
+            destination: ivr.transfer_destination.clone(),
+            handoff: handoff.id.clone(),
+        },
+        None if conversation.is_closed() => NextAction::Hangup,
+        None => NextAction::Listen,
+    }
+}
+
+/// Whether a message may finish a number begun in the previous one (it starts with a
+/// digit or a `+`).
+fn continues_a_number(text: &str) -> bool {
+    text.trim_start()
+        .chars()
+        .next()
+        .is_some_and(|c| c == '+' || digit_value_of(c).is_some())
+}

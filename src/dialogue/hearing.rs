@@ -1,0 +1,119 @@
+//! Hearing: what the customer said this turn and how sure we are of it. A keypress stands
+//! for its menu intent; on the phone, speech the recogniser is unsure of is held back,
+//! said back, and acted on only after a yes. This is the one place outside the engine
+//! that changes dialogue state (the held speech), so it lives in `dialogue`.
+
+use chrono::NaiveDate;
+
+use super::conversation::Conversation;
+use super::engine::Speech;
+use crate::content::{ConversationAct, LocaleContent};
+use crate::domain::{Channel, Customer, Dtmf, Locale, MessageText};
+use crate::nlu::{MessageUnderstanding, Understanding};
+use crate::privacy::mask;
+
+/// What a phone platform reports instead of words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IvrEvent {
+    /// The caller said nothing.
+    NoInput,
+    /// The recogniser heard something it could not use.
+    NoMatch,
+}
+
+/// A customer's message, already checked at the edge.
+#[derive(Clone, Debug)]
+pub struct TurnRequest {
+    pub text: Option<MessageText>,
+    /// How sure the phone platform's speech recogniser is of `text` (0–1).
+    pub asr_confidence: Option<f32>,
+    pub dtmf: Option<Dtmf>,
+    pub event: Option<IvrEvent>,
+    pub channel: Channel,
+    pub locale: Locale,
+    pub customer: Customer,
+}
+
+/// What was heard: the understanding, how it was heard, and the text the dialogue works
+/// with (raw, in memory only).
+pub struct Heard {
+    pub understanding: MessageUnderstanding,
+    pub speech: Speech,
+    pub said: Option<String>,
+}
+
+impl Heard {
+    fn nothing(speech: Speech) -> Heard {
+        Heard {
+            understanding: MessageUnderstanding::nothing(),
+            speech,
+            said: None,
+        }
+    }
+}
+
+/// Hears one message of `conversation`: understands it and settles held speech.
+pub fn hear(
+    understanding: &Understanding,
+    content: &LocaleContent,
+    request: &TurnRequest,
+    conversation: &mut Conversation,
+    today: NaiveDate,
+) -> Heard {
+    if request.event.is_some() {
+        return Heard::nothing(Speech::Silence);
+    }
+    let locale = conversation.locale;
+    let channel = conversation.channel;
+    let ivr = &content.templates.ivr;
+    let understand = |text: &str| understanding.understand(text, locale, channel, today);
+    let said = request.text.as_ref().map(|t| t.as_str().to_string());
+    let heard = match (&said, &request.dtmf) {
+        (Some(text), _) => understand(text),
+        (None, Some(keys)) => match keys.single_key().and_then(|k| ivr.keys.get(&k)) {
+            Some(intent) => MessageUnderstanding::chosen(intent.clone()),
+            // Several digits (a card's last four) are read like words.
+            None => understand(keys.as_str()),
+        },
+        (None, None) => MessageUnderstanding::nothing(),
+    };
+    if let Some(held) = conversation.unconfirmed_speech.take() {
+        let answer = heard
+            .whole
+            .intent
+            .as_ref()
+            .and_then(|s| ConversationAct::of(&s.id));
+        match answer {
+            Some(ConversationAct::Affirm) => {
+                let held = held.into_string();
+                return Heard {
+                    understanding: understand(&held),
+                    speech: Speech::Understood,
+                    said: Some(held),
+                };
+            }
+            Some(ConversationAct::Deny) => {
+                return Heard {
+                    understanding: heard,
+                    speech: Speech::Misheard,
+                    said,
+                };
+            }
+            // Anything else is a new utterance that replaces what was heard.
+            _ => {}
+        }
+    }
+    let unsure = channel == Channel::Ivr
+        && request
+            .asr_confidence
+            .is_some_and(|c| c < ivr.asr_confidence_threshold);
+    if unsure && let Some(text) = said {
+        conversation.unconfirmed_speech = Some(mask(&text));
+        return Heard::nothing(Speech::Unsure);
+    }
+    Heard {
+        understanding: heard,
+        speech: Speech::Understood,
+        said,
+    }
+}
