@@ -152,6 +152,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::get().to(pages::agent_console))
                 .default_service(web::to(method_not_allowed)),
         )
+        .service(web::resource("/console/common.css").route(web::get().to(pages::console_css)))
+        .service(web::resource("/console/common.js").route(web::get().to(pages::console_js)))
         .service(web::resource("/agent/agent.css").route(web::get().to(pages::agent_css)))
         .service(web::resource("/agent/agent.js").route(web::get().to(pages::agent_js)))
         .service(web::resource("/").route(web::get().to(pages::demo_page)))
