@@ -1,5 +1,6 @@
 //! Pages the binary serves itself: the agent console (`/agent`), the managers' analytics
-//! (`/analytics`), the chat widget
+//! (`/analytics`), the script and stylesheet those two share (`/console/common.js`,
+//! `/console/common.css`), the chat widget
 //! (`/widget.js`, `/widget.css`) and the demo bank page that embeds it (`/`). Plain files compiled into
 //! the binary, so the README's run command serves them on a fresh machine with no build
 //! step; a strict Content-Security-Policy keeps them to their own scripts and this API.
@@ -7,6 +8,8 @@
 use actix_web::HttpResponse;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
 
+const CONSOLE_COMMON_CSS: &str = include_str!("../../static/console/common.css");
+const CONSOLE_COMMON_JS: &str = include_str!("../../static/console/common.js");
 const AGENT_HTML: &str = include_str!("../../static/agent/index.html");
 const AGENT_CSS: &str = include_str!("../../static/agent/agent.css");
 const AGENT_JS: &str = include_str!("../../static/agent/agent.js");
@@ -31,6 +34,14 @@ fn file(content_type: &str, body: &'static str) -> HttpResponse {
         // Small files; a new release must show at once.
         .insert_header((CACHE_CONTROL, "no-cache"))
         .body(body)
+}
+
+pub async fn console_css() -> HttpResponse {
+    file("text/css; charset=utf-8", CONSOLE_COMMON_CSS)
+}
+
+pub async fn console_js() -> HttpResponse {
+    file("text/javascript; charset=utf-8", CONSOLE_COMMON_JS)
 }
 
 pub async fn agent_console() -> HttpResponse {

@@ -339,6 +339,20 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
         },
         Endpoint {
             method: Method::GET,
+            path: "/console/common.css",
+            access: Access::Public,
+            handler: || web::get().to(pages::console_css),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/console/common.js",
+            access: Access::Public,
+            handler: || web::get().to(pages::console_js),
+            doc: None,
+        },
+        Endpoint {
+            method: Method::GET,
             path: "/agent/agent.css",
             access: Access::Public,
             handler: || web::get().to(pages::agent_css),

@@ -1,10 +1,14 @@
 // Frontline 坐席工作台: polls the pending handoffs and lets an agent take one.
 //
+// What it shares with the analytics page (the key form, requests, building elements,
+// the toast) is in /console/common.js, loaded first.
+//
 // Every string that comes from the server is put into the page with textContent,
 // createElement or setAttribute on a fixed attribute name, never as markup.
 'use strict';
 
 (() => {
+  const { $, str, h, toast, request, apiKeyForm } = window.FrontlineConsole;
   const POLL_MS = 2000;
   const REQUEST_TIMEOUT_MS = 10000;
   const MAX_PAGES = 10;
@@ -12,10 +16,6 @@
   const NAME_KEY = 'frontline.agent.name';
   // The desk's API key, when the service requires keys: this tab only (sessionStorage).
   const API_KEY_STORAGE = 'frontline.agentKey';
-  const KEY_ERROR = {
-    401: '密钥无效或缺失',
-    403: '此密钥无权查看转人工队列',
-  };
   const LONG_WAIT_MS = 5 * 60 * 1000;
 
   const PRIORITIES = ['urgent', 'high', 'normal'];
@@ -63,7 +63,6 @@
     ['escalation_threat', '升级投诉'],
   ];
 
-  const $ = (id) => document.getElementById(id);
   const ui = {
     name: $('agent-name'),
     nameField: null,
@@ -75,11 +74,6 @@
     toast: $('toast'),
     queue: $('queue'),
     empty: $('empty-state'),
-    keyPanel: $('key-panel'),
-    keyForm: $('key-form'),
-    keyInput: $('agent-key'),
-    keySubmit: $('key-submit'),
-    keyError: $('agent-key-error'),
     groups: {},
   };
   ui.nameField = ui.name.closest('.agent-field');
@@ -100,44 +94,30 @@
     lastOk: null,
     timer: 0,
     polling: false,
-    toastTimer: 0,
     seq: 0,
-    apiKey: '', // sent as `Authorization: Bearer …` when set
     needKey: false, // the server refused the key (or its absence): polling waits for the form
   };
 
+  const showToast = toast(ui.toast, 8000);
+  // The key form stays hidden until the server refuses the key (or its absence).
+  const keyForm = apiKeyForm({
+    panel: $('key-panel'),
+    storageKey: API_KEY_STORAGE,
+    inputId: 'agent-key',
+    submitClass: 'key-submit',
+    title: '需要坐席密钥',
+    label: '坐席 API 密钥',
+    hint: '请输入值班主管发放的坐席密钥;密钥只保存在本标签页',
+    empty: '请输入坐席密钥',
+    noScope: '此密钥无权查看转人工队列',
+    onKey: () => {
+      ui.statusText.textContent = '正在连接…';
+      state.needKey = false;
+      poll();
+    },
+  });
+
   // ---------- small helpers ----------
-
-  /** Creates an element; `text` sets textContent, other keys are attributes; children are nodes or text. */
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    if (attrs) {
-      for (const [key, value] of Object.entries(attrs)) {
-        if (value === undefined || value === null || value === false) continue;
-        if (key === 'class') el.className = value;
-        else if (key === 'text') el.textContent = str(value);
-        else el.setAttribute(key, value === true ? '' : str(value));
-      }
-    }
-    for (const child of children.flat()) {
-      if (child === undefined || child === null || child === false) continue;
-      el.append(child instanceof Node ? child : document.createTextNode(str(child)));
-    }
-    return el;
-  }
-
-  function str(value) {
-    if (typeof value === 'string') return value;
-    if (value === undefined || value === null) return '';
-    if (typeof value === 'object') {
-      try {
-        return JSON.stringify(value);
-      } catch (_) {
-        return String(value);
-      }
-    }
-    return String(value);
-  }
 
   const arr = (value) => (Array.isArray(value) ? value : []);
   const obj = (value) => (value && typeof value === 'object' && !Array.isArray(value) ? value : {});
@@ -316,7 +296,7 @@
       text: '接手',
     });
     const hint = h('span', { class: 'ack-hint', id: hintId, text: '请先在页面顶部填写坐席姓名/工号' });
-    const error = h('p', { class: 'ack-error', role: 'alert' });
+    const error = h('p', { class: 'ack-error error-note', role: 'alert' });
     button.addEventListener('click', () => ack(id));
 
     const el = h(
@@ -499,51 +479,16 @@
 
   // ---------- talking to the server ----------
 
-  async function request(url, options) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    let response;
-    try {
-      response = await fetch(url, {
-        cache: 'no-store',
-        credentials: 'same-origin',
-        ...options,
-        headers: {
-          Accept: 'application/json',
-          ...(state.apiKey ? { Authorization: `Bearer ${state.apiKey}` } : {}),
-          ...((options && options.headers) || {}),
-        },
-        signal: controller.signal,
-      });
-    } catch (e) {
-      const error = new Error(controller.signal.aborted ? '服务器响应超时' : '网络错误,无法连接服务器');
-      error.network = true;
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (_) {
-      body = null;
-    }
-    if (!response.ok) {
-      const message = body && body.error && typeof body.error.message === 'string' ? body.error.message : '';
-      const error = new Error(`HTTP ${response.status}${message ? `:${message}` : ''}`);
-      error.status = response.status;
-      error.auth = response.status === 401 || response.status === 403;
-      throw error;
-    }
-    if (body === null) throw new Error('服务器返回的不是 JSON');
-    return body;
+  /** The API's JSON answer, with the desk key (see FrontlineConsole.request for the errors). */
+  function api(url, options) {
+    return request(url, { ...options, key: keyForm.key, timeoutMs: REQUEST_TIMEOUT_MS });
   }
 
   async function fetchPending() {
     const all = [];
     let url = LIST_URL;
     for (let i = 0; i < MAX_PAGES && url; i++) {
-      const page = await request(url);
+      const page = await api(url);
       if (!page || !Array.isArray(page.handoffs)) throw new Error('服务器返回的数据格式不正确');
       all.push(...page.handoffs);
       url = Number.isInteger(page.next_page) ? `${LIST_URL}&page=${page.next_page}` : null;
@@ -560,7 +505,7 @@
       if (state.needKey) return; // an ack was refused meanwhile: the key form is up
       state.loaded = true;
       state.lastOk = Date.now();
-      if (!ui.keyPanel.hidden) hideKeyForm();
+      if (keyForm.shown) hideKeyForm();
       render(handoffs);
       ui.queue.setAttribute('aria-busy', 'false');
       ui.banner.hidden = true;
@@ -572,12 +517,8 @@
         requireKey(e.status);
         return;
       }
-      if (!ui.keyPanel.hidden) {
-        // The key could not be tried (network, server busy): retrying goes on; the form stays usable.
-        ui.keySubmit.disabled = false;
-        ui.keySubmit.textContent = '连接';
-        ui.keyForm.removeAttribute('aria-busy');
-      }
+      // The key could not be tried (network, server busy): retrying goes on; the form stays usable.
+      if (keyForm.shown) keyForm.resetSubmit();
       const when = clock(Date.now());
       ui.liveStatus.classList.remove('is-ok');
       ui.liveStatus.classList.add('is-error');
@@ -620,7 +561,7 @@
     entry.errorText = '';
     refreshAckControls(entry);
     try {
-      const view = await request(`/v1/handoffs/${encodeURIComponent(id)}/ack`, {
+      const view = await api(`/v1/handoffs/${encodeURIComponent(id)}/ack`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ agent }),
@@ -651,45 +592,12 @@
     }
   }
 
-  function showToast(text) {
-    clearTimeout(state.toastTimer);
-    ui.toast.textContent = text;
-    state.toastTimer = setTimeout(() => {
-      ui.toast.textContent = '';
-    }, 8000);
-  }
-
   // ---------- API key (only when the service requires keys) ----------
-
-  function loadKey() {
-    try {
-      state.apiKey = window.sessionStorage.getItem(API_KEY_STORAGE) || '';
-    } catch (_) {
-      state.apiKey = ''; // storage blocked: the key lives in this page only
-    }
-  }
-
-  function storeKey(value) {
-    state.apiKey = value;
-    try {
-      if (value) window.sessionStorage.setItem(API_KEY_STORAGE, value);
-      else window.sessionStorage.removeItem(API_KEY_STORAGE);
-    } catch (_) {
-      /* ignore */
-    }
-  }
-
-  function showKeyError(text) {
-    ui.keyError.textContent = text;
-    if (text) ui.keyInput.setAttribute('aria-invalid', 'true');
-    else ui.keyInput.removeAttribute('aria-invalid');
-  }
 
   /** The server refused the key (401) or its scope (403): stop polling, hide the queue, ask for a key. */
   function requireKey(status) {
     state.needKey = true;
     clearTimeout(state.timer);
-    storeKey(''); // a refused key is not kept
     // Customer data stays hidden until a valid key is given.
     for (const id of [...state.cards.keys()]) removeCard(id);
     state.inflight.clear();
@@ -701,50 +609,17 @@
     ui.liveStatus.classList.remove('is-ok');
     ui.liveStatus.classList.add('is-error');
     ui.statusText.textContent = '需要坐席密钥';
-
-    ui.keySubmit.disabled = false;
-    ui.keySubmit.textContent = '连接';
-    ui.keyForm.removeAttribute('aria-busy');
-    showKeyError(KEY_ERROR[status] || KEY_ERROR[401]);
-    ui.keyPanel.hidden = false;
-    ui.keyInput.focus();
-    ui.keyInput.select();
+    keyForm.ask(keyForm.refusal(status));
   }
 
   function hideKeyForm() {
-    const hadFocus = ui.keyPanel.contains(document.activeElement);
-    ui.keyPanel.hidden = true;
-    ui.keyInput.value = '';
-    ui.keySubmit.disabled = false;
-    ui.keySubmit.textContent = '连接';
-    ui.keyForm.removeAttribute('aria-busy');
-    showKeyError('');
+    const hadFocus = keyForm.hide();
     ui.queue.hidden = false;
     if (hadFocus || !document.activeElement || document.activeElement === document.body) {
       (agentName() === '' ? ui.name : ui.queue).focus();
     }
     showToast('已连接,正在显示等待列表。');
   }
-
-  ui.keyForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (ui.keySubmit.disabled) return;
-    const value = ui.keyInput.value.trim();
-    if (!value || /[^\x21-\x7e]/.test(value)) {
-      // Empty, or characters no key has (and no HTTP header may carry).
-      showKeyError(value ? `${KEY_ERROR[401]}(密钥不能含空格或中文字符)` : '请输入坐席密钥');
-      ui.keyInput.focus();
-      return;
-    }
-    storeKey(value);
-    showKeyError(''); // cleared, so that a second refusal is announced again
-    ui.keySubmit.disabled = true;
-    ui.keySubmit.textContent = '连接中…';
-    ui.keyForm.setAttribute('aria-busy', 'true');
-    ui.statusText.textContent = '正在连接…';
-    state.needKey = false;
-    poll();
-  });
 
   // ---------- agent name ----------
 
@@ -776,7 +651,6 @@
     if (document.visibilityState === 'visible' && !state.polling) poll();
   });
 
-  loadKey();
   loadName();
   refreshAllAckControls();
   updateCounts();

@@ -5,17 +5,16 @@
 // Every string that comes from the server is put into the page with textContent,
 // createElement(NS) or setAttribute on a fixed attribute name, never as markup. Geometry is
 // set with SVG attributes or CSSOM (element.style.width), which the page's CSP allows.
+// What it shares with the agent console (the key form, requests, building elements, the
+// toast) is in /console/common.js, loaded first.
 'use strict';
 
 (() => {
+  const { $, str, setAttrs, h, toast, request, apiKeyForm } = window.FrontlineConsole;
   const API_URL = '/v1/analytics';
   const REQUEST_TIMEOUT_MS = 15000;
   // The analytics key, when the service requires keys: this tab only (sessionStorage).
   const API_KEY_STORAGE = 'frontline.analytics.key';
-  const KEY_ERROR = {
-    401: '密钥无效或缺失',
-    403: '此密钥无权查看服务分析(需要 analytics 权限)',
-  };
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -42,7 +41,6 @@
   ];
   const WEEKDAY = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
 
-  const $ = (id) => document.getElementById(id);
   const ui = {
     main: $('main'),
     periodText: $('period-text'),
@@ -56,11 +54,6 @@
     bannerText: $('error-text'),
     retry: $('retry'),
     toast: $('toast'),
-    keyPanel: $('key-panel'),
-    keyForm: $('key-form'),
-    keyInput: $('analytics-key'),
-    keySubmit: $('key-submit'),
-    keyError: $('analytics-key-error'),
     report: $('report'),
     loading: $('loading-state'),
     tiles: {},
@@ -85,20 +78,27 @@
     query: { from: '', to: '' }, // the last period asked for (retry, key form)
     seq: 0,
     controller: null,
-    apiKey: '', // sent as `Authorization: Bearer …` when set
     exporting: false,
     dailyWidth: 0,
-    toastTimer: 0,
   };
   const stackLabels = new WeakMap(); // emotion segment -> its percentage
 
-  // ---------- small helpers ----------
+  const showToast = toast(ui.toast, 6000);
+  // The key form stays hidden until the server refuses the key (or its absence).
+  const keyForm = apiKeyForm({
+    panel: $('key-panel'),
+    storageKey: API_KEY_STORAGE,
+    inputId: 'analytics-key',
+    submitClass: 'btn btn-primary',
+    title: '需要分析密钥',
+    label: '分析 API 密钥',
+    hint: '请输入管理员发放的分析密钥(权限 analytics);密钥只保存在本标签页',
+    empty: '请输入分析密钥',
+    noScope: '此密钥无权查看服务分析(需要 analytics 权限)',
+    onKey: () => load(state.query),
+  });
 
-  function str(value) {
-    if (typeof value === 'string') return value;
-    if (value === undefined || value === null) return '';
-    return String(value);
-  }
+  // ---------- small helpers ----------
 
   /** A count from the API; anything else counts as 0. */
   function count(value) {
@@ -123,17 +123,7 @@
     return Array.isArray(value) ? value.filter((v) => v && typeof v === 'object') : [];
   }
 
-  /** Creates an element; `text` sets textContent, other keys are attributes. */
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    setAttrs(el, attrs);
-    for (const child of children.flat()) {
-      if (child === undefined || child === null || child === false) continue;
-      el.append(child instanceof Node ? child : document.createTextNode(str(child)));
-    }
-    return el;
-  }
-
+  /** Creates an SVG element (attributes as FrontlineConsole.setAttrs); children are nodes. */
   function s(tag, attrs, ...children) {
     const el = document.createElementNS(SVG_NS, tag);
     setAttrs(el, attrs);
@@ -141,15 +131,6 @@
       if (child) el.append(child);
     }
     return el;
-  }
-
-  function setAttrs(el, attrs) {
-    if (!attrs) return;
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === 'text') el.textContent = str(value);
-      else el.setAttribute(key, value === true ? '' : str(value));
-    }
   }
 
   function parseDay(day) {
@@ -185,14 +166,6 @@
     ui.main.setAttribute('data-status', status);
   }
 
-  function showToast(text) {
-    clearTimeout(state.toastTimer);
-    ui.toast.textContent = text;
-    state.toastTimer = setTimeout(() => {
-      ui.toast.textContent = '';
-    }, 6000);
-  }
-
   // ---------- talking to the server ----------
 
   function queryString(query, extra) {
@@ -210,71 +183,24 @@
   }
 
   /**
-   * GET /v1/analytics with the key; `kind` "json" gives the report, "csv" the file.
-   * Throws an Error with `status`/`serverMessage` (HTTP), `network` or `aborted`.
+   * GET /v1/analytics with the key; `kind` "json" gives the report, "csv" the file
+   * ({blob, filename}). Errors as FrontlineConsole.request throws them.
    */
-  async function request(query, kind, controller) {
-    const qs = queryString(query, kind === 'csv' ? { format: 'csv' } : null);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, REQUEST_TIMEOUT_MS);
-    try {
-      let response;
-      try {
-        response = await fetch(qs ? `${API_URL}?${qs}` : API_URL, {
-          cache: 'no-store',
-          credentials: 'same-origin',
-          headers: {
-            Accept: kind === 'csv' ? 'text/csv' : 'application/json',
-            ...(state.apiKey ? { Authorization: `Bearer ${state.apiKey}` } : {}),
-          },
-          signal: controller.signal,
-        });
-      } catch (_) {
-        const error = new Error(timedOut ? '服务器响应超时' : '网络错误,无法连接服务器');
-        error.network = true;
-        error.aborted = controller.signal.aborted && !timedOut;
-        throw error;
-      }
-      if (!response.ok) {
-        let message = '';
-        try {
-          const body = await response.json();
-          if (body && body.error && typeof body.error.message === 'string') message = body.error.message;
-        } catch (_) {
-          /* not JSON */
-        }
-        const error = new Error(`HTTP ${response.status}${message ? `:${message}` : ''}`);
-        error.status = response.status;
-        error.serverMessage = message;
-        error.auth = response.status === 401 || response.status === 403;
-        throw error;
-      }
-      if (kind === 'csv') {
-        const blob = await response.blob();
-        const filename = filenameFrom(
-          response.headers.get('Content-Disposition'),
-          `frontline-analytics-${query.from || 'start'}-${query.to || 'today'}.csv`,
-        );
-        return { blob, filename };
-      }
-      try {
-        return await response.json();
-      } catch (_) {
-        throw new Error('服务器返回的不是 JSON');
-      }
-    } catch (e) {
-      if (timedOut && !e.status) {
-        const error = new Error('服务器响应超时');
-        error.network = true;
-        throw error;
-      }
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
+  function fetchReport(query, kind, controller) {
+    const csv = kind === 'csv';
+    const qs = queryString(query, csv ? { format: 'csv' } : null);
+    const fallback = `frontline-analytics-${query.from || 'start'}-${query.to || 'today'}.csv`;
+    const readCsv = async (response) => ({
+      blob: await response.blob(),
+      filename: filenameFrom(response.headers.get('Content-Disposition'), fallback),
+    });
+    return request(qs ? `${API_URL}?${qs}` : API_URL, {
+      key: keyForm.key,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      controller,
+      accept: csv ? 'text/csv' : 'application/json',
+      read: csv ? readCsv : undefined,
+    });
   }
 
   function errorText(e) {
@@ -310,10 +236,10 @@
     ui.report.setAttribute('aria-busy', 'true');
     ui.query.disabled = true;
     try {
-      const body = await request(state.query, 'json', controller);
+      const body = await fetchReport(state.query, 'json', controller);
       if (seq !== state.seq) return;
       if (!isReport(body)) throw new Error('服务器返回的数据格式不正确');
-      const wasAskingKey = !ui.keyPanel.hidden;
+      const wasAskingKey = keyForm.shown;
       if (wasAskingKey) hideKeyForm();
       state.report = body;
       ui.banner.hidden = true;
@@ -328,7 +254,7 @@
         requireKey(e.status);
         return;
       }
-      if (!ui.keyPanel.hidden) resetKeySubmit();
+      if (keyForm.shown) keyForm.resetSubmit();
       showError(e && e.status === 400 ? '查询失败。' : '无法加载分析数据。', e);
       if (!state.report) {
         ui.loading.textContent = '暂时无法加载分析数据。';
@@ -379,7 +305,7 @@
     ui.exportButton.disabled = true;
     ui.exportButton.textContent = '导出中…';
     try {
-      const { blob, filename } = await request(query, 'csv', new AbortController());
+      const { blob, filename } = await fetchReport(query, 'csv', new AbortController());
       const file = blob.type ? blob : new Blob([blob], { type: 'text/csv' });
       const url = URL.createObjectURL(file);
       const link = h('a', { href: url, download: filename, hidden: true });
@@ -774,94 +700,40 @@
 
   // ---------- API key (only when the service requires keys) ----------
 
-  function loadKey() {
-    try {
-      state.apiKey = window.sessionStorage.getItem(API_KEY_STORAGE) || '';
-    } catch (_) {
-      state.apiKey = ''; // storage blocked: the key lives in this page only
-    }
-  }
-
-  function storeKey(value) {
-    state.apiKey = value;
-    try {
-      if (value) window.sessionStorage.setItem(API_KEY_STORAGE, value);
-      else window.sessionStorage.removeItem(API_KEY_STORAGE);
-    } catch (_) {
-      /* ignore */
-    }
-  }
-
-  function showKeyError(text) {
-    ui.keyError.textContent = text;
-    if (text) ui.keyInput.setAttribute('aria-invalid', 'true');
-    else ui.keyInput.removeAttribute('aria-invalid');
-  }
-
-  function resetKeySubmit() {
-    ui.keySubmit.disabled = false;
-    ui.keySubmit.textContent = '连接';
-    ui.keyForm.removeAttribute('aria-busy');
-  }
-
-  /** The server refused the key (401) or its scope (403): hide the figures, ask for a key. */
+  /**
+   * The server refused the key (401) or its scope (403): hide the figures, ask for a key.
+   * A page opened without a key is not told that its key was refused.
+   */
   function requireKey(status) {
-    const hadKey = Boolean(state.apiKey);
-    storeKey(''); // a refused key is not kept
+    const hadKey = Boolean(keyForm.key);
     state.report = null;
     ui.report.hidden = true;
     ui.banner.hidden = true;
     ui.periodText.textContent = '需要分析密钥';
     setStatus('need-key');
-    resetKeySubmit();
-    showKeyError(hadKey || status === 403 ? KEY_ERROR[status] || KEY_ERROR[401] : '');
-    ui.keyPanel.hidden = false;
-    ui.keyInput.focus();
-    ui.keyInput.select();
+    keyForm.ask(hadKey || status === 403 ? keyForm.refusal(status) : '');
   }
 
   function hideKeyForm() {
-    const hadFocus = ui.keyPanel.contains(document.activeElement);
-    ui.keyPanel.hidden = true;
-    ui.keyInput.value = '';
-    resetKeySubmit();
-    showKeyError('');
+    const hadFocus = keyForm.hide();
     ui.report.hidden = false;
     if (hadFocus) ui.report.focus();
   }
-
-  ui.keyForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    if (ui.keySubmit.disabled) return;
-    const value = ui.keyInput.value.trim();
-    if (!value || /[^\x21-\x7e]/.test(value)) {
-      // Empty, or characters no key has (and no HTTP header may carry).
-      showKeyError(value ? `${KEY_ERROR[401]}(密钥不能含空格或中文字符)` : '请输入分析密钥');
-      ui.keyInput.focus();
-      return;
-    }
-    storeKey(value);
-    showKeyError(''); // cleared, so that a second refusal is announced again
-    ui.keySubmit.disabled = true;
-    ui.keySubmit.textContent = '连接中…';
-    ui.keyForm.setAttribute('aria-busy', 'true');
-    load(state.query);
-  });
 
   // ---------- the period form, export, retry ----------
 
   ui.form.addEventListener('submit', (event) => {
     event.preventDefault();
-    if (!ui.keyPanel.hidden) {
-      ui.keyInput.focus();
+    if (keyForm.shown) {
+      keyForm.focus();
       return;
     }
     load(formQuery());
   });
 
   ui.exportButton.addEventListener('click', () => {
-    if (!ui.keyPanel.hidden) {
-      ui.keyInput.focus();
+    if (keyForm.shown) {
+      keyForm.focus();
       return;
     }
     exportCsv();
@@ -886,7 +758,6 @@
     observer.observe(ui.emotionsBox);
   }
 
-  loadKey();
   const initial = queryFromAddress();
   ui.from.value = initial.from;
   ui.to.value = initial.to;

@@ -11,6 +11,9 @@ async fn the_demo_page_widget_and_console_are_served_with_a_strict_policy() {
         ("/widget.css", "text/css"),
         ("/agent", "text/html"),
         ("/agent/agent.js", "text/javascript"),
+        ("/analytics", "text/html"),
+        ("/console/common.js", "text/javascript"),
+        ("/console/common.css", "text/css"),
     ] {
         let response = app
             .client
