@@ -5,7 +5,7 @@
 
 use super::scratch::Scratch;
 use crate::dialogue::TurnRequest;
-use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
+use crate::domain::{Channel, Clock, ConversationId, Customer, Locale, MessageText};
 use crate::live::Services;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -43,7 +43,7 @@ pub fn run(args: ChatArgs) -> ExitCode {
 }
 
 async fn chat(args: ChatArgs, services: Services) -> anyhow::Result<()> {
-    let conversations = Scratch::open(services, &args.content, "chat").await?;
+    let conversations = Scratch::open(services, &args.content, "chat", Clock::system()).await?;
     let id = ConversationId::parse("chat-1")?;
     eprintln!(
         "frontline chat ({}, {}): type a message, an empty line or Ctrl-D ends",

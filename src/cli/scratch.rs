@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::conversations::{Conversations, TurnLimits};
+use crate::domain::Clock;
 use crate::handoff::Outbox;
 use crate::live::{LiveServices, Services};
 use crate::store::{Database, SqliteStore, StoreError};
@@ -22,6 +23,7 @@ impl Scratch {
         services: Services,
         content: &Path,
         purpose: &str,
+        clock: Clock,
     ) -> Result<Scratch, StoreError> {
         let dir = std::env::temp_dir().join(format!(
             "frontline-{purpose}-{}",
@@ -39,7 +41,8 @@ impl Scratch {
                     max_turns_per_conversation: limits.max_turns_per_conversation,
                     max_concurrent_turns: limits.max_concurrent_turns,
                 },
-            ),
+            )
+            .with_clock(clock),
             dir,
         })
     }

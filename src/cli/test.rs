@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::scratch::Scratch;
+use crate::domain::Clock;
 use crate::live::Services;
 use crate::stories::{Outcome, junit_xml, play, read_stories};
 
@@ -39,7 +40,8 @@ pub fn run(args: TestArgs) -> ExitCode {
         }
     };
     let results = actix_web::rt::System::new().block_on(async {
-        let conversations = Scratch::open(services, &args.content, "stories").await?;
+        let conversations =
+            Scratch::open(services, &args.content, "stories", Clock::system()).await?;
         play(&conversations, stories).await
     });
     let results = match results {
