@@ -3,62 +3,30 @@
 //! carry 256 random bits, so a fast hash is enough (no password stretching needed).
 
 use std::collections::HashMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// A set of endpoints a key may call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// `POST /v1/parse`.
-    Parse,
-    /// `POST /v1/conversations/{id}/messages`, `GET /v1/conversations/{id}`.
-    Conversations,
-    /// `POST /v1/ivr/vxml` (Twilio has its own signature).
-    Ivr,
-    /// `GET /v1/handoffs`, `POST /v1/handoffs/{id}/ack`: the desks.
-    Handoffs,
-    /// `GET /v1/analytics`: contact-centre managers' figures (counts, no text).
-    Analytics,
-    /// `GET /metrics`: the Prometheus scraper.
-    Metrics,
-    /// `/admin/*`: reload, content version, deliveries.
-    Admin,
-}
+use crate::domain::vocab_enum;
 
-impl Scope {
-    pub const ALL: [Scope; 7] = [
-        Scope::Parse,
-        Scope::Conversations,
-        Scope::Ivr,
-        Scope::Handoffs,
-        Scope::Analytics,
-        Scope::Metrics,
-        Scope::Admin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Parse => "parse",
-            Scope::Conversations => "conversations",
-            Scope::Ivr => "ivr",
-            Scope::Handoffs => "handoffs",
-            Scope::Analytics => "analytics",
-            Scope::Metrics => "metrics",
-            Scope::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Scope> {
-        Scope::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
-
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+vocab_enum! {
+    /// A set of endpoints a key may call.
+    #[derive(Deserialize, Serialize)]
+    pub enum Scope ("scope") {
+        /// `POST /v1/parse`.
+        Parse = "parse",
+        /// `POST /v1/conversations/{id}/messages`, `GET /v1/conversations/{id}`.
+        Conversations = "conversations",
+        /// `POST /v1/ivr/vxml` (Twilio has its own signature).
+        Ivr = "ivr",
+        /// `GET /v1/handoffs`, `POST /v1/handoffs/{id}/ack`: the desks.
+        Handoffs = "handoffs",
+        /// `GET /v1/analytics`: contact-centre managers' figures (counts, no text).
+        Analytics = "analytics",
+        /// `GET /metrics`: the Prometheus scraper.
+        Metrics = "metrics",
+        /// `/admin/*`: reload, content version, deliveries.
+        Admin = "admin",
     }
 }
 

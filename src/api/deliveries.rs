@@ -71,7 +71,7 @@ pub async fn list(
         .into_inner();
     let status = match params.status.as_deref() {
         None | Some("all") => None,
-        Some(other) => Some(DeliveryStatus::parse(other).ok_or_else(|| {
+        Some(other) => Some(other.parse::<DeliveryStatus>().map_err(|_| {
             ApiError::InvalidField(format!(
                 "status `{other}`: expected pending, delivered, dead or all"
             ))

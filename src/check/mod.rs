@@ -14,23 +14,16 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::content::{Catalog, LocaleContent};
+use crate::domain::vocab_enum;
 use crate::reply::Composer;
 
 pub use conflicts::DEFAULT_CONFLICT_CONFIDENCE;
 
-/// How bad a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-impl Severity {
-    fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
+vocab_enum! {
+    /// How bad a finding is, as the report line names it.
+    pub enum Severity ("severity") {
+        Warning = "warning",
+        Error = "error",
     }
 }
 

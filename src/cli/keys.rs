@@ -24,18 +24,11 @@ struct NewArgs {
     name: String,
     /// What it may call: parse, conversations, ivr, handoffs, admin (repeat or
     /// comma-separate).
-    #[arg(long = "scope", required = true, value_delimiter = ',', value_parser = parse_scope)]
+    #[arg(long = "scope", required = true, value_delimiter = ',')]
     scopes: Vec<Scope>,
     /// For a key visible in web pages (the widget's): the only origins it may be used from.
     #[arg(long = "origin", value_delimiter = ',')]
     origins: Vec<String>,
-}
-
-fn parse_scope(text: &str) -> Result<Scope, String> {
-    Scope::parse(text).ok_or_else(|| {
-        let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-        format!("unknown scope `{text}`; one of {}", known.join(", "))
-    })
 }
 
 fn quoted(items: impl IntoIterator<Item = String>) -> String {

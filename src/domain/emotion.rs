@@ -3,29 +3,19 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The emotion labels of the API contract.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum EmotionLabel {
-    #[default]
-    Neutral,
-    Anxious,
-    Angry,
-    Sad,
-    Satisfied,
+use super::vocab_enum;
+
+vocab_enum! {
+    /// The emotion labels of the API contract.
+    #[derive(Default, Serialize, Deserialize)]
+    pub enum EmotionLabel ("emotion") {
+        #[default]
+        Neutral = "neutral",
+        Anxious = "anxious",
+        Angry = "angry",
+        Sad = "sad",
+        Satisfied = "satisfied",
+    }
 }
 
 impl EmotionLabel {
@@ -36,42 +26,21 @@ impl EmotionLabel {
         EmotionLabel::Sad,
         EmotionLabel::Satisfied,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EmotionLabel::Neutral => "neutral",
-            EmotionLabel::Anxious => "anxious",
-            EmotionLabel::Angry => "angry",
-            EmotionLabel::Sad => "sad",
-            EmotionLabel::Satisfied => "satisfied",
-        }
-    }
 }
 
-/// What a complaining customer expects (seed 001): carried into the handoff summary.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Expectation {
-    /// To be taken seriously.
-    Psychological,
-    /// To have the feelings acknowledged.
-    Emotional,
-    /// To have the loss made good.
-    Compensation,
-    /// To see someone held responsible.
-    Accountability,
-    /// To see the bank do better.
-    Improvement,
+vocab_enum! {
+    /// What a complaining customer expects (seed 001): carried into the handoff summary.
+    #[derive(Serialize, Deserialize)]
+    pub enum Expectation ("expectation") {
+        /// To be taken seriously.
+        Psychological = "psychological",
+        /// To have the feelings acknowledged.
+        Emotional = "emotional",
+        /// To have the loss made good.
+        Compensation = "compensation",
+        /// To see someone held responsible.
+        Accountability = "accountability",
+        /// To see the bank do better.
+        Improvement = "improvement",
+    }
 }

@@ -1,60 +1,28 @@
 //! The kinds of entity the matcher extracts and intent slots ask for.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
-/// An entity type. Slots in the content name one of these; the API reports them by name.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum EntityKind {
-    /// A sum of money (`两千块`, `3.5万`, `$200`); the value is a plain decimal.
-    Amount,
-    /// A date and/or time (`昨天下午三点`), resolved against the current day.
-    Datetime,
-    /// The last four digits of a bank card (`尾号1234`).
-    CardTail,
-    /// An ATM, branch or street (`人民路支行`).
-    Location,
-    /// A mobile phone number (personal data: masked).
-    Phone,
-    /// A full bank card number (personal data: masked, last four kept).
-    CardNumber,
-    /// A mainland ID number (personal data: masked).
-    IdNumber,
-    /// Free text: the customer's whole answer is the value.
-    Text,
-}
+use super::vocab_enum;
 
-impl EntityKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityKind::Amount => "amount",
-            EntityKind::Datetime => "datetime",
-            EntityKind::CardTail => "card_tail",
-            EntityKind::Location => "location",
-            EntityKind::Phone => "phone",
-            EntityKind::CardNumber => "card_number",
-            EntityKind::IdNumber => "id_number",
-            EntityKind::Text => "text",
-        }
-    }
-}
-
-impl fmt::Display for EntityKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+vocab_enum! {
+    /// An entity type. Slots in the content name one of these; the API reports them by name.
+    #[derive(Serialize, Deserialize)]
+    pub enum EntityKind ("entity kind") {
+        /// A sum of money (`两千块`, `3.5万`, `$200`); the value is a plain decimal.
+        Amount = "amount",
+        /// A date and/or time (`昨天下午三点`), resolved against the current day.
+        Datetime = "datetime",
+        /// The last four digits of a bank card (`尾号1234`).
+        CardTail = "card_tail",
+        /// An ATM, branch or street (`人民路支行`).
+        Location = "location",
+        /// A mobile phone number (personal data: masked).
+        Phone = "phone",
+        /// A full bank card number (personal data: masked, last four kept).
+        CardNumber = "card_number",
+        /// A mainland ID number (personal data: masked).
+        IdNumber = "id_number",
+        /// Free text: the customer's whole answer is the value.
+        Text = "text",
     }
 }

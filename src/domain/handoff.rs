@@ -4,79 +4,35 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A handoff reason, as the API lists them.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum HandoffReason {
-    /// The customer asked for a human.
-    CustomerRequest,
-    /// The bot did not understand twice in a row.
-    LowConfidence,
-    /// The customer stayed very angry.
-    HighEmotion,
-    /// The customer threatened the regulator, the media or a court.
-    EscalationThreat,
-    /// An intent that must reach a human at once (a card being stolen from).
-    UrgentIntent,
-    /// The intent's own policy in the content.
-    Policy,
-}
+use super::vocab_enum;
 
-impl HandoffReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HandoffReason::CustomerRequest => "customer_request",
-            HandoffReason::LowConfidence => "low_confidence",
-            HandoffReason::HighEmotion => "high_emotion",
-            HandoffReason::EscalationThreat => "escalation_threat",
-            HandoffReason::UrgentIntent => "urgent_intent",
-            HandoffReason::Policy => "policy",
-        }
+vocab_enum! {
+    /// A handoff reason, as the API lists them.
+    #[derive(Serialize, Deserialize)]
+    pub enum HandoffReason ("handoff reason") {
+        /// The customer asked for a human.
+        CustomerRequest = "customer_request",
+        /// The bot did not understand twice in a row.
+        LowConfidence = "low_confidence",
+        /// The customer stayed very angry.
+        HighEmotion = "high_emotion",
+        /// The customer threatened the regulator, the media or a court.
+        EscalationThreat = "escalation_threat",
+        /// An intent that must reach a human at once (a card being stolen from).
+        UrgentIntent = "urgent_intent",
+        /// The intent's own policy in the content.
+        Policy = "policy",
     }
 }
 
-/// How soon a human must pick a handoff up.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    #[default]
-    Normal,
-    High,
-    Urgent,
-}
-
-impl Priority {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Normal => "normal",
-            Priority::High => "high",
-            Priority::Urgent => "urgent",
-        }
+vocab_enum! {
+    /// How soon a human must pick a handoff up.
+    #[derive(Default, Serialize, Deserialize)]
+    pub enum Priority ("priority") {
+        #[default]
+        Normal = "normal",
+        High = "high",
+        Urgent = "urgent",
     }
 }
 

@@ -1,8 +1,11 @@
 //! The languages Frontline serves. Chinese comes first: it is the default everywhere.
+//! A locale also knows its punctuation and how a date is written, so that code wording a
+//! reply asks the locale rather than matching on it.
 
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A language the bundled content and the matcher support.
@@ -35,6 +38,43 @@ impl Locale {
     /// Whether text in this locale is written without spaces between words.
     pub fn is_chinese(self) -> bool {
         matches!(self, Locale::ZhCn)
+    }
+
+    /// What goes between the items of a list in running text (`挂失、转账`,
+    /// `Card loss, Transfer`).
+    pub fn list_separator(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "、",
+            Locale::En => ", ",
+        }
+    }
+
+    /// What goes between the items of a list that a template puts in quotation marks.
+    /// Chinese quotes the whole list once (`“挂失、转账”`); English quotes each item
+    /// (`"Card loss", "Transfer"`), so its separator closes the quotes and opens them again.
+    pub fn quoted_list_separator(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "、",
+            Locale::En => "\", \"",
+        }
+    }
+
+    /// A date as the customer reads it, month and day only: `11月27日`, `27 November`.
+    pub fn spoken_date(self, date: NaiveDate) -> String {
+        let pattern = match self {
+            Locale::ZhCn => "%-m月%-d日",
+            Locale::En => "%-d %B",
+        };
+        date.format(pattern).to_string()
+    }
+
+    /// The order of the fields of a [`Locale::spoken_date`], as SSML's `say-as` names it
+    /// in its `format` attribute (`md`: month first).
+    pub fn spoken_date_order(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "md",
+            Locale::En => "dm",
+        }
     }
 }
 
@@ -99,5 +139,15 @@ mod tests {
         assert_eq!("en-GB".parse::<Locale>(), Ok(Locale::En));
         assert!("fr".parse::<Locale>().is_err());
         assert!("english".parse::<Locale>().is_err());
+    }
+
+    #[test]
+    fn a_date_reads_as_month_and_day_without_leading_zeros() {
+        let date = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap();
+        assert_eq!(Locale::ZhCn.spoken_date(date), "3月5日");
+        assert_eq!(Locale::En.spoken_date(date), "5 March");
+        let date = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(Locale::ZhCn.spoken_date(date), "11月27日");
+        assert_eq!(Locale::En.spoken_date(date), "27 November");
     }
 }

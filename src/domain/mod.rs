@@ -1,6 +1,7 @@
 //! The product's shared vocabulary: the small, checked types that cross module boundaries
 //! (ids, locales, channels, emotion labels, entity kinds). Parsing them is the only way to
-//! make one, so a value of these types is always valid.
+//! make one, so a value of these types is always valid. Enums whose values are words are
+//! declared with `vocab_enum!` (`vocab.rs`).
 
 mod channel;
 mod clock;
@@ -13,6 +14,7 @@ mod handoff;
 mod ids;
 mod locale;
 mod message_text;
+mod vocab;
 
 pub use channel::Channel;
 pub use clock::{BANK_UTC_OFFSET_SECONDS, Clock, bank_day};
@@ -25,3 +27,5 @@ pub use handoff::{HandoffId, HandoffReason, Priority};
 pub use ids::{IdError, IntentId, KnowledgeId, SlotName, WebhookName};
 pub use locale::{Locale, LocaleError};
 pub use message_text::{MAX_MESSAGE_CHARS, MessageText, MessageTextError};
+pub use vocab::UnknownWord;
+pub(crate) use vocab::vocab_enum;

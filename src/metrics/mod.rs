@@ -12,7 +12,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::domain::{Channel, HandoffReason, IntentId, Priority, WebhookName};
+use crate::domain::{Channel, HandoffReason, IntentId, Priority, WebhookName, vocab_enum};
 
 /// The content type of the text exposition format.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -69,14 +69,15 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
 }
 
-/// What a delivery attempt came to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeliveryOutcome {
-    Delivered,
-    /// Failed; retried later.
-    Failed,
-    /// Failed for the last time: a dead letter.
-    Dead,
+vocab_enum! {
+    /// What a delivery attempt came to; the word is the `outcome` label.
+    pub enum DeliveryOutcome ("delivery outcome") {
+        Delivered = "delivered",
+        /// Failed; retried later.
+        Failed = "failed",
+        /// Failed for the last time: a dead letter.
+        Dead = "dead",
+    }
 }
 
 /// Outbox rows of one destination in one status, at scrape time.
@@ -223,15 +224,10 @@ impl Metrics {
     }
 
     pub fn delivery(&self, destination: &WebhookName, outcome: DeliveryOutcome) {
-        let outcome = match outcome {
-            DeliveryOutcome::Delivered => "delivered",
-            DeliveryOutcome::Failed => "failed",
-            DeliveryOutcome::Dead => "dead",
-        };
         self.deliveries
             .get_or_create(&DeliveryLabels {
                 destination: destination.as_str().to_string(),
-                outcome,
+                outcome: outcome.as_str(),
             })
             .inc();
     }

@@ -8,33 +8,8 @@
 //! plausible birth date (the pre-1999 format); mobile numbers are `1[3-9]` and nine more
 //! digits, with an optional `86` country code.
 
-/// A kind of personal data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PiiKind {
-    CardNumber,
-    IdNumber,
-    Phone,
-    Email,
-    /// A one-time code or password typed after a word that names it.
-    Secret,
-}
-
-/// Where personal data sits in a text, in character (not byte) offsets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PiiSpan {
-    pub kind: PiiKind,
-    pub start: usize,
-    pub end: usize,
-}
-
-/// The value of an ASCII or full-width digit (customers type both).
-pub fn digit_value(c: char) -> Option<u32> {
-    match c {
-        '0'..='9' => Some(c as u32 - '0' as u32),
-        '０'..='９' => Some(c as u32 - '０' as u32),
-        _ => None,
-    }
-}
+use super::secrets::find_secrets;
+use super::span::{PiiKind, PiiSpan, digit_value};
 
 fn is_separator(c: char) -> bool {
     matches!(c, ' ' | '-' | '\u{3000}' | '－' | '\u{00a0}')
@@ -218,7 +193,7 @@ pub fn find_pii(text: &str) -> Vec<PiiSpan> {
         }
     }
     spans.extend(find_emails(&chars));
-    spans.extend(super::secrets::find_secrets(&chars));
+    spans.extend(find_secrets(&chars));
     spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
     // Overlapping finds (a code that is also a phone number, a card number inside what
     // looks like an e-mail domain) are masked once, over both, the stricter way.

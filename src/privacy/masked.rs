@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::detect::{PiiKind, digit_value, find_pii};
+use super::detect::find_pii;
+use super::span::{PiiKind, digit_value};
 
 /// Text that has been through [`mask`]. Its field is private: no other code can make one,
 /// so a function that takes `MaskedText` cannot be handed raw customer text.

@@ -6,10 +6,12 @@ mod across;
 mod detect;
 mod masked;
 mod secrets;
+mod span;
 
 #[cfg(test)]
 mod properties;
 
 pub use across::mask_across;
-pub use detect::{PiiKind, PiiSpan, digit_value as digit_value_of, find_pii, luhn_valid};
+pub use detect::{find_pii, luhn_valid};
 pub use masked::{MaskedText, mask};
+pub use span::{PiiKind, PiiSpan, digit_value as digit_value_of};

@@ -3,8 +3,9 @@
 
 use proptest::prelude::*;
 
-use super::detect::{digit_value, luhn_valid};
+use super::detect::luhn_valid;
 use super::mask;
+use super::span::digit_value;
 
 /// A Luhn-valid card number of 13 to 19 digits.
 fn card() -> impl Strategy<Value = Vec<u32>> {

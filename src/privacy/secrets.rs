@@ -3,7 +3,7 @@
 //! to. Whatever follows such a word and looks like a code is masked whole: unlike a card,
 //! no part of it helps an agent.
 
-use super::detect::{PiiKind, PiiSpan, digit_value};
+use super::span::{PiiKind, PiiSpan, digit_value};
 
 /// Words after which a code follows. ASCII words match whole words, in any case.
 const KEYWORDS: [&str; 14] = [

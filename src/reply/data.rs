@@ -2,42 +2,12 @@
 //! `facts` (the intent's knowledge-base articles), `bank` (the bank's profile),
 //! `commitment` (`days`, `hours`, `deadline`), `title`, `question`, `open_demands`.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
 use crate::content::{BANK_PROFILE, Commitment, Intent, LocaleContent};
 use crate::dialogue::Demand;
 use crate::domain::{KnowledgeId, Locale};
-
-/// A date as the customer reads it: `11月27日` or `27 November`.
-pub fn spoken_date(date: NaiveDate, locale: Locale) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    match locale {
-        Locale::ZhCn => format!("{}月{}日", date.month(), date.day()),
-        Locale::En => format!("{} {}", date.day(), MONTHS[date.month0() as usize]),
-    }
-}
-
-/// The order of a [`spoken_date`]'s fields, for SSML `say-as` (`md`: month first).
-pub fn date_format(locale: Locale) -> &'static str {
-    match locale {
-        Locale::ZhCn => "md",
-        Locale::En => "dm",
-    }
-}
 
 fn facts_of(content: &LocaleContent, ids: impl Iterator<Item = KnowledgeId>) -> Value {
     let mut facts = Map::new();
@@ -95,6 +65,6 @@ pub fn with_demand(data: &mut Map<String, Value>, demand: &Demand) {
 pub fn with_deadline(data: &mut Map<String, Value>, by: NaiveDate, locale: Locale) {
     let commitment = data.entry("commitment").or_insert_with(|| json!({}));
     if let Value::Object(c) = commitment {
-        c.insert("deadline".into(), Value::String(spoken_date(by, locale)));
+        c.insert("deadline".into(), Value::String(locale.spoken_date(by)));
     }
 }

@@ -18,7 +18,6 @@ use crate::content::{Catalog, LocaleContent, Part, SystemPart};
 use crate::dialogue::{Conversation, Step, TurnPlan};
 use crate::domain::{Channel, HandoffReason, IntentId, Locale};
 
-pub use data::spoken_date;
 pub use prompts::LongPrompt;
 pub use situation::{STRONG_FEELING, Situation};
 
@@ -125,10 +124,7 @@ impl Composer {
         content: &LocaleContent,
         reason: HandoffReason,
     ) -> String {
-        let separator = match content.locale {
-            Locale::ZhCn => "、",
-            Locale::En => ", ",
-        };
+        let separator = content.locale.list_separator();
         let demands = conversation.ledger.all();
         let titles: Vec<&str> = demands
             .iter()
@@ -234,8 +230,8 @@ impl Composition<'_> {
             let dates: Vec<ssml::SpokenDate> = commitments
                 .iter()
                 .map(|c| ssml::SpokenDate {
-                    text: spoken_date(c.by, locale),
-                    format: data::date_format(locale),
+                    text: locale.spoken_date(c.by),
+                    format: locale.spoken_date_order(),
                 })
                 .collect();
             ssml::speak(&paragraphs, locale.as_str(), slow, &dates)
@@ -384,10 +380,7 @@ impl Composition<'_> {
                     .filter_map(|id| self.content.intent(id))
                     .map(|i| i.title.as_str())
                     .collect();
-                let separator = match self.content.locale {
-                    Locale::ZhCn => "、",
-                    Locale::En => "\", \"",
-                };
+                let separator = self.content.locale.quoted_list_separator();
                 data.insert("open_demands".into(), Value::String(titles.join(separator)));
                 (
                     self.system(SystemPart::OpenDemands, data),

@@ -29,23 +29,15 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::dialogue::Conversation;
-use crate::domain::{ConversationId, HandoffId, HandoffReason, Priority, WebhookName};
+use crate::domain::{ConversationId, HandoffId, HandoffReason, Priority, WebhookName, vocab_enum};
 use crate::privacy::MaskedText;
 
-/// Who said a line of the transcript.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Customer,
-    Bot,
-}
-
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::Bot => "bot",
-        }
+vocab_enum! {
+    /// Who said a line of the transcript.
+    #[derive(Serialize, Deserialize)]
+    pub enum Role ("role") {
+        Customer = "customer",
+        Bot = "bot",
     }
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{HandoffId, WebhookName};
+use crate::domain::{HandoffId, WebhookName, vocab_enum};
 
 /// A delivery to enqueue with the turn that created its handoff.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,33 +15,15 @@ pub struct OutboxEntry {
     pub payload: String,
 }
 
-/// Where a delivery stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeliveryStatus {
-    /// Not yet accepted by the destination; retried until the window closes.
-    Pending,
-    /// The destination answered 2xx.
-    Delivered,
-    /// The retry window closed without success: waits for an operator.
-    Dead,
-}
-
-impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::Dead => "dead",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<DeliveryStatus> {
-        match value {
-            "pending" => Some(DeliveryStatus::Pending),
-            "delivered" => Some(DeliveryStatus::Delivered),
-            "dead" => Some(DeliveryStatus::Dead),
-            _ => None,
-        }
+vocab_enum! {
+    /// Where a delivery stands; the word is what the store and the API write.
+    pub enum DeliveryStatus ("delivery status") {
+        /// Not yet accepted by the destination; retried until the window closes.
+        Pending = "pending",
+        /// The destination answered 2xx.
+        Delivered = "delivered",
+        /// The retry window closed without success: waits for an operator.
+        Dead = "dead",
     }
 }
 

@@ -129,8 +129,9 @@ where
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         idempotency_key: row.text("idempotency_key")?,
         payload: row.text("payload")?,
-        status: DeliveryStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("delivery status {status}")))?,
+        status: status
+            .parse::<DeliveryStatus>()
+            .map_err(|_| StoreError::Corrupt(format!("delivery status {status}")))?,
         attempts: u32::try_from(row.int("attempts")?).unwrap_or(u32::MAX),
         next_attempt_at: millis(row.int("next_attempt_ms")?)?,
         window_started_at: millis(row.int("window_start_ms")?)?,

@@ -35,10 +35,10 @@ macro_rules! sql_store {
                 .await?;
                 rows.iter()
                     .map(|row| {
-                        let role = match row.text("role")?.as_str() {
-                            "customer" => $crate::store::Role::Customer,
-                            _ => $crate::store::Role::Bot,
-                        };
+                        let role = row
+                            .text("role")?
+                            .parse()
+                            .unwrap_or($crate::store::Role::Bot);
                         Ok($crate::store::TranscriptLine {
                             role,
                             // Stored text was masked on the way in; masking again is a no-op.
@@ -357,8 +357,8 @@ macro_rules! sql_store {
                         Ok($crate::store::OutboxCount {
                             destination: $crate::domain::WebhookName::parse(&destination)
                                 .map_err(|e| $crate::store::StoreError::Corrupt(e.to_string()))?,
-                            status: $crate::store::DeliveryStatus::parse(&status).ok_or_else(
-                                || $crate::store::StoreError::Corrupt(format!("status {status}")),
+                            status: status.parse::<$crate::store::DeliveryStatus>().map_err(
+                                |_| $crate::store::StoreError::Corrupt(format!("status {status}")),
                             )?,
                             count: u64::try_from(row.int("n")?).unwrap_or(0),
                         })
