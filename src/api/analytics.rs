@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::query::parse_query;
 use super::{ApiError, AppState};
 use crate::analytics::{Period, report, to_csv};
 use crate::store::Store;
@@ -26,9 +27,7 @@ pub async fn analytics(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = web::Query::<AnalyticsParams>::from_query(request.query_string())
-        .map_err(|e| ApiError::InvalidField(e.to_string()))?
-        .into_inner();
+    let params: AnalyticsParams = parse_query(&request)?;
     let csv = match params.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::paging::Paging;
+use super::query::parse_query;
 use super::{ApiError, AppState};
 use crate::store::{Delivery, DeliveryQuery, DeliveryStatus};
 
@@ -66,9 +67,7 @@ pub async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = web::Query::<ListParams>::from_query(request.query_string())
-        .map_err(|e| ApiError::InvalidField(e.to_string()))?
-        .into_inner();
+    let params: ListParams = parse_query(&request)?;
     let status = match params.status.as_deref() {
         None | Some("all") => None,
         Some(other) => Some(other.parse::<DeliveryStatus>().map_err(|_| {

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::paging::Paging;
+use super::query::parse_query;
 use super::{ApiError, AppState};
 use crate::domain::{HandoffId, Priority};
 use crate::handoff::HandoffDocument;
@@ -60,9 +61,7 @@ pub async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = web::Query::<ListParams>::from_query(request.query_string())
-        .map_err(|e| ApiError::InvalidField(e.to_string()))?;
-    let query = params.into_inner().check()?;
+    let query = parse_query::<ListParams>(&request)?.check()?;
     let mut records = state.store.handoffs(&query).await?;
     let paging = Paging {
         page: query.page,

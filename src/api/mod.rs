@@ -16,6 +16,7 @@ mod openapi;
 mod pages;
 mod paging;
 mod parse;
+mod query;
 mod routes;
 mod twilio;
 mod voice_form;

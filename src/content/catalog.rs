@@ -154,12 +154,7 @@ fn load_locale(
     let before = errors.len();
 
     for path in content_files(&intents_dir, errors) {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let Some(text) = read(&path, version, errors) else {
+        let Some((name, text)) = read_named(&path, version, errors) else {
             continue;
         };
         let outcome = match name.as_str() {
@@ -243,6 +238,20 @@ fn load_locale(
     })
 }
 
+/// A content file's name and text; `None` (with the error recorded) if it cannot be read.
+fn read_named(
+    path: &Path,
+    version: &mut super::version::VersionBuilder,
+    errors: &mut ContentErrors,
+) -> Option<(String, String)> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    Some((name, read(path, version, errors)?))
+}
+
 fn load_knowledge(
     dir: &Path,
     version: &mut super::version::VersionBuilder,
@@ -281,12 +290,7 @@ fn load_templates(
     let mut out = ReplyTemplates::default();
     let mut seen_replies = false;
     for path in content_files(dir, errors) {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let Some(text) = read(&path, version, errors) else {
+        let Some((name, text)) = read_named(&path, version, errors) else {
             continue;
         };
         if name == REPLIES_FILE {
