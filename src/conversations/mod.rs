@@ -13,7 +13,7 @@ use crate::domain::{Channel, ConversationId, Customer, Locale, MessageText};
 use crate::handoff::{HandoffSummary, Outbox, summarize};
 use crate::live::{LiveServices, Services};
 use crate::metrics::Metrics;
-use crate::nlu::{Emotion, MessageUnderstanding, ScoredIntent, bank_today};
+use crate::nlu::{Emotion, MessageUnderstanding, ScoredIntent, Utterance, bank_today};
 use crate::privacy::{MaskedText, mask, mask_across};
 use crate::reply::Reply;
 use crate::store::{
@@ -402,13 +402,13 @@ fn hear(
     let mut understanding = match (&said, &request.dtmf) {
         (Some(text), _) => services
             .understanding
-            .understand(text, locale, channel, today),
+            .understand(&Utterance::new(text, locale).via(channel).on(today)),
         (None, Some(keys)) => match single_key(keys).and_then(|k| ivr.keys.get(&k)) {
             Some(intent) => MessageUnderstanding::chosen(intent.clone()),
             // Several digits (a card's last four) are read like words.
             None => services
                 .understanding
-                .understand(keys, locale, channel, today),
+                .understand(&Utterance::new(keys, locale).via(channel).on(today)),
         },
         (None, None) => MessageUnderstanding::nothing(),
     };
@@ -423,7 +423,7 @@ fn hear(
                 let heard = heard.into_string();
                 understanding = services
                     .understanding
-                    .understand(&heard, locale, channel, today);
+                    .understand(&Utterance::new(&heard, locale).via(channel).on(today));
                 return (understanding, Speech::Understood, Some(heard));
             }
             Some("deny") => return (understanding, Speech::Misheard, said),
