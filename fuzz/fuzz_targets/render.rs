@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use frontline::dialogue::{Conversation, Speech, TurnInput, take_turn};
 use frontline::domain::{Channel, ConversationId, Customer, Locale};
+use frontline::nlu::Utterance;
 use frontline::startup::Services;
 use libfuzzer_sys::fuzz_target;
 
@@ -42,7 +43,7 @@ fuzz_target!(|text: &str| {
     for message in text.split('\n').filter(|m| !m.trim().is_empty()).take(4) {
         let understanding = services
             .understanding
-            .understand(message, locale, channel, today);
+            .understand(&Utterance::new(message, locale).via(channel).on(today));
         let plan = take_turn(
             &mut conversation,
             &TurnInput {

@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use frontline::domain::{Channel, Locale};
+use frontline::nlu::Utterance;
 use frontline::startup::Services;
 use libfuzzer_sys::fuzz_target;
 
@@ -21,7 +22,8 @@ fuzz_target!(|text: &str| {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
     for locale in [Locale::ZhCn, Locale::En] {
         for channel in [Channel::Web, Channel::Ivr] {
-            let understood = understanding.understand(text, locale, channel, today);
+            let utterance = Utterance::new(text, locale).via(channel).on(today);
+            let understood = understanding.understand(&utterance);
             if let Some(intent) = understood.whole.intent {
                 assert!((0.0..=1.0).contains(&intent.confidence));
             }

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
 use crate::domain::{Channel, Expectation, Locale, MessageText};
-use crate::nlu::{Emotion, Entity, RiskFlags, ScoredIntent};
-use crate::privacy::{self, MaskedText};
+use crate::nlu::{Emotion, Entity, RiskFlags, ScoredIntent, Utterance};
+use crate::privacy::MaskedText;
 
 #[derive(Deserialize, schemars::JsonSchema)]
 pub struct ParseRequest {
@@ -37,13 +37,13 @@ pub async fn parse(
     request: web::Json<ParseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = request.into_inner();
-    let parsed = state.live.current().understanding.parse_from(
-        request.text.as_str(),
-        request.locale,
-        request.channel,
-    );
+    let utterance = Utterance::new(request.text.as_str(), request.locale)
+        .via(request.channel)
+        .whole_only();
+    let understood = state.live.current().understanding.understand(&utterance);
+    let parsed = understood.whole;
     Ok(HttpResponse::Ok().json(ParseResponse {
-        text: privacy::mask(request.text.as_str()),
+        text: understood.text,
         locale: request.locale,
         channel: request.channel,
         intent: parsed.intent,

@@ -315,7 +315,10 @@ fn run_utterances(args: &EvalArgs, path: &std::path::Path) -> ExitCode {
         let right = utterances
             .iter()
             .filter(|u| {
-                let parse = understanding.parse_from(&u.text, locale, channel);
+                let utterance = crate::nlu::Utterance::new(&u.text, locale)
+                    .via(channel)
+                    .whole_only();
+                let parse = understanding.understand(&utterance).whole;
                 let got = parse.intent.map(|i| crate::nlu::Label::Intent(i.id));
                 got.as_ref() == Some(&u.label)
             })

@@ -9,7 +9,7 @@ use super::conversation::Conversation;
 use super::engine::Speech;
 use crate::content::{ConversationAct, LocaleContent};
 use crate::domain::{Channel, Customer, Dtmf, Locale, MessageText};
-use crate::nlu::{MessageUnderstanding, Understanding};
+use crate::nlu::{MessageUnderstanding, Understanding, Utterance};
 use crate::privacy::mask;
 
 /// What a phone platform reports instead of words.
@@ -66,7 +66,8 @@ pub fn hear(
     let locale = conversation.locale;
     let channel = conversation.channel;
     let ivr = &content.templates.ivr;
-    let understand = |text: &str| understanding.understand(text, locale, channel, today);
+    let understand =
+        |text: &str| understanding.understand(&Utterance::new(text, locale).via(channel).on(today));
     let said = request.text.as_ref().map(|t| t.as_str().to_string());
     let heard = match (&said, &request.dtmf) {
         (Some(text), _) => understand(text),

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::{Catalog, LocaleContent, RiskKind};
 use crate::domain::{Channel, Expectation, IntentId, Locale};
+use crate::privacy::{self, MaskedText};
 
 pub use emotion::{Emotion, EmotionDetector};
 pub use entities::{Entity, EntityExtractor};
@@ -102,8 +103,12 @@ pub struct Clause {
 /// A message understood as a whole and clause by clause.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageUnderstanding {
+    /// The message with its personal data masked, from the same scan that found the
+    /// personal entities: whoever shows or keeps the message takes it from here.
+    pub text: MaskedText,
     pub whole: Parse,
-    /// Only when the message has more than one clause.
+    /// Only when the message has more than one clause and they were asked for
+    /// ([`Utterance::clauses`]).
     pub clauses: Vec<Clause>,
 }
 
@@ -111,6 +116,7 @@ impl MessageUnderstanding {
     /// Nothing said (a silent caller): no intent, no entities, no feeling.
     pub fn nothing() -> MessageUnderstanding {
         MessageUnderstanding {
+            text: privacy::mask(""),
             whole: Parse {
                 intent: None,
                 candidates: Vec::new(),
@@ -133,6 +139,53 @@ impl MessageUnderstanding {
         understanding.whole.candidates = vec![scored.clone()];
         understanding.whole.intent = Some(scored);
         understanding
+    }
+}
+
+/// A message to understand, and what it is read against. [`Utterance::new`] fills in
+/// the usual: typed on the web, today on the bank's clock, clause by clause.
+#[derive(Clone, Copy, Debug)]
+pub struct Utterance<'a> {
+    pub text: &'a str,
+    pub locale: Locale,
+    /// The phone hears homophones by their sound.
+    pub channel: Channel,
+    /// The day relative dates (`昨天`) count from.
+    pub today: NaiveDate,
+    /// Whether each clause's intent is read too: the dialogue finds every demand of a
+    /// message this way. `/v1/parse` answers for the whole message only and skips the
+    /// extra scoring.
+    pub clauses: bool,
+}
+
+impl<'a> Utterance<'a> {
+    /// `text` typed on the web today (on the bank's clock), read clause by clause too.
+    pub fn new(text: &'a str, locale: Locale) -> Utterance<'a> {
+        Utterance {
+            text,
+            locale,
+            channel: Channel::Web,
+            today: bank_today(),
+            clauses: true,
+        }
+    }
+
+    /// Said or typed on `channel`.
+    pub fn via(self, channel: Channel) -> Utterance<'a> {
+        Utterance { channel, ..self }
+    }
+
+    /// Relative dates count from `today`.
+    pub fn on(self, today: NaiveDate) -> Utterance<'a> {
+        Utterance { today, ..self }
+    }
+
+    /// The whole message only, no clauses.
+    pub fn whole_only(self) -> Utterance<'a> {
+        Utterance {
+            clauses: false,
+            ..self
+        }
     }
 }
 
@@ -193,6 +246,31 @@ impl LocaleUnderstanding {
             _ => (&self.analyser, &self.model),
         }
     }
+
+    /// Each clause's intent, when the message has more than one clause.
+    fn clauses_of(&self, text: &str, normalized: &Normalized, channel: Channel) -> Vec<Clause> {
+        let spans = self.clauses.split(normalized.chars());
+        if spans.len() < 2 {
+            return Vec::new();
+        }
+        let (analyser, model) = self.scorer(channel);
+        spans
+            .into_iter()
+            .map(|span| {
+                let clause: String = text
+                    .chars()
+                    .skip(span.start)
+                    .take(span.end - span.start)
+                    .collect();
+                let ranking = model.rank(&analyser.analyse(&clause));
+                Clause {
+                    start: span.start,
+                    end: span.end,
+                    intent: ranking.best().map(scored),
+                }
+            })
+            .collect()
+    }
 }
 
 impl Understanding {
@@ -232,77 +310,21 @@ impl Understanding {
         Ok(Understanding { locales })
     }
 
-    /// Understands a message, resolving relative dates against the bank's today.
-    pub fn parse(&self, text: &str, locale: Locale) -> Parse {
-        self.parse_on(text, locale, bank_today())
-    }
-
-    /// Understands a message from a channel (the phone hears homophones by their sound).
-    pub fn parse_from(&self, text: &str, locale: Locale, channel: Channel) -> Parse {
-        self.parse_via(text, locale, channel, bank_today())
-    }
-
-    /// Understands a message as a whole and, when it has several clauses, each clause's
-    /// intent: the dialogue finds every demand of a message this way.
-    pub fn understand(
-        &self,
-        text: &str,
-        locale: Locale,
-        channel: Channel,
-        today: NaiveDate,
-    ) -> MessageUnderstanding {
-        let whole = self.parse_via(text, locale, channel, today);
-        let understanding = &self.locales[&locale];
-        let (analyser, model) = understanding.scorer(channel);
-        let normalized = normalize(text);
-        let spans = understanding.clauses.split(normalized.chars());
-        let clauses = if spans.len() > 1 {
-            spans
-                .into_iter()
-                .map(|span| {
-                    let clause: String = text
-                        .chars()
-                        .skip(span.start)
-                        .take(span.end - span.start)
-                        .collect();
-                    let ranking = model.rank(&analyser.analyse(&clause));
-                    Clause {
-                        start: span.start,
-                        end: span.end,
-                        intent: ranking.best().map(|(id, p)| ScoredIntent {
-                            id: id.clone(),
-                            confidence: p,
-                        }),
-                    }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        MessageUnderstanding { whole, clauses }
-    }
-
-    /// Understands a message, resolving relative dates against `today`.
-    pub fn parse_on(&self, text: &str, locale: Locale, today: NaiveDate) -> Parse {
-        self.parse_via(text, locale, Channel::Web, today)
-    }
-
-    /// Understands a message from a channel, resolving relative dates against `today`.
-    pub fn parse_via(
-        &self,
-        text: &str,
-        locale: Locale,
-        channel: Channel,
-        today: NaiveDate,
-    ) -> Parse {
+    /// Understands a message: its intent, entities, feeling, threats and expectations,
+    /// the message masked (one scan for personal data) and, when asked for and the
+    /// message has several, each clause's intent.
+    pub fn understand(&self, utterance: &Utterance<'_>) -> MessageUnderstanding {
+        let Utterance {
+            text,
+            locale,
+            channel,
+            today,
+            clauses,
+        } = *utterance;
         let understanding = &self.locales[&locale];
         let (analyser, model) = understanding.scorer(channel);
         let analysis = analyser.analyse(text);
         let ranking = model.rank(&analysis);
-        let scored = |(id, p): (&IntentId, f32)| ScoredIntent {
-            id: id.clone(),
-            confidence: p,
-        };
         let intent = ranking.best().map(scored);
         let candidates = ranking
             .intents
@@ -312,12 +334,13 @@ impl Understanding {
             .collect();
         let normalized_text = analysis.normalized.to_text();
         let risks = understanding.risk.found(&normalized_text);
-        Parse {
+        let screened = privacy::screen(text);
+        let whole = Parse {
             intent,
             candidates,
             entities: understanding
                 .entities
-                .extract(text, &analysis.normalized, today),
+                .extract(&screened, &analysis.normalized, today),
             emotion: understanding.emotion.detect(analysis.normalized.chars()),
             risk: RiskFlags {
                 regulator: risks.contains(&RiskKind::Regulator),
@@ -329,6 +352,24 @@ impl Understanding {
                 .found(&normalized_text)
                 .into_iter()
                 .collect(),
+        };
+        let clauses = if clauses {
+            understanding.clauses_of(text, &analysis.normalized, channel)
+        } else {
+            Vec::new()
+        };
+        MessageUnderstanding {
+            text: screened.into_masked(),
+            whole,
+            clauses,
         }
+    }
+}
+
+/// A ranked intent as the API reports it.
+fn scored((id, p): (&IntentId, f32)) -> ScoredIntent {
+    ScoredIntent {
+        id: id.clone(),
+        confidence: p,
     }
 }

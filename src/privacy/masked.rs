@@ -6,10 +6,11 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::detect::find_pii;
-use super::span::{PiiKind, digit_value};
+use super::span::{PiiKind, PiiSpan, digit_value};
 
-/// Text that has been through [`mask`]. Its field is private: no other code can make one,
-/// so a function that takes `MaskedText` cannot be handed raw customer text.
+/// Text that has been through [`mask`] (or [`screen`]). Its field is private: no other
+/// code can make one, so a function that takes `MaskedText` cannot be handed raw
+/// customer text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct MaskedText(String);
@@ -21,6 +22,21 @@ impl MaskedText {
 
     pub fn into_string(self) -> String {
         self.0
+    }
+
+    /// The characters `start..end` (character offsets; out-of-range ends are clamped).
+    /// Masking keeps every character's place, so offsets found on the original text cut
+    /// the same piece here. A piece of masked text stays masked: it was masked with its
+    /// context, which finds more than the piece alone would (a code cut off from the
+    /// `密码` before it).
+    pub fn slice(&self, start: usize, end: usize) -> MaskedText {
+        MaskedText(
+            self.0
+                .chars()
+                .skip(start)
+                .take(end.saturating_sub(start))
+                .collect(),
+        )
     }
 }
 
@@ -54,22 +70,57 @@ pub const KEPT_DIGITS: usize = 4;
 /// (`42692722 17 242 44 2 14 242 44 …`), so masking repeats until nothing changes; each
 /// round hides at least one digit, so it ends.
 pub fn mask(text: &str) -> MaskedText {
-    let mut current = text.to_string();
-    // Text without personal data (most messages) is scanned once.
-    while let Some(next) = mask_once(&current)
-        && next != current
-    {
-        current = next;
-    }
-    MaskedText(current)
+    screen(text).masked
 }
 
-/// One round of masking; `None` when there is nothing to mask.
-fn mask_once(text: &str) -> Option<String> {
-    let spans = find_pii(text);
-    if spans.is_empty() {
-        return None;
+/// A message read once for personal data: where it sits, and the message masked. Whoever
+/// needs both (entity extraction reports personal data as entities, and the masked
+/// message is what `/v1/parse` shows and the dialogue keeps) scans the message once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Screened {
+    spans: Vec<PiiSpan>,
+    masked: MaskedText,
+}
+
+impl Screened {
+    /// The personal data found in the text as written, sorted and never overlapping.
+    pub fn spans(&self) -> &[PiiSpan] {
+        &self.spans
     }
+
+    /// The text with every span masked, as [`mask`] would.
+    pub fn masked(&self) -> &MaskedText {
+        &self.masked
+    }
+
+    pub fn into_masked(self) -> MaskedText {
+        self.masked
+    }
+}
+
+/// Finds the personal data in `text` and masks it, with one scan of the text. Text
+/// without personal data (most messages) is scanned once in all; with some, masking
+/// scans what it masked again until nothing changes (see [`mask`]).
+pub fn screen(text: &str) -> Screened {
+    let spans = find_pii(text);
+    let mut current = text.to_string();
+    let mut found = spans.clone();
+    while !found.is_empty() {
+        let next = mask_spans(&current, &found);
+        if next == current {
+            break;
+        }
+        current = next;
+        found = find_pii(&current);
+    }
+    Screened {
+        spans,
+        masked: MaskedText(current),
+    }
+}
+
+/// One round of masking: the characters of `spans` hidden as their kind requires.
+fn mask_spans(text: &str, spans: &[PiiSpan]) -> String {
     let mut chars: Vec<char> = text.chars().collect();
     for span in spans {
         let region = &mut chars[span.start..span.end];
@@ -90,7 +141,7 @@ fn mask_once(text: &str) -> Option<String> {
             }
         }
     }
-    Some(chars.into_iter().collect())
+    chars.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -134,6 +185,27 @@ mod tests {
             once.as_str(),
             "卡************7894 电话*******5678 l*@example.com"
         );
+    }
+
+    #[test]
+    fn screening_finds_what_it_masks_in_the_text_as_written() {
+        let text = "卡6222 0212 3456 7894,验证码385920";
+        let screened = screen(text);
+        assert_eq!(screened.masked(), &mask(text));
+        let kinds: Vec<PiiKind> = screened.spans().iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, vec![PiiKind::CardNumber, PiiKind::Secret]);
+        assert_eq!(
+            screened.masked().as_str(),
+            "卡**** **** **** 7894,验证码******"
+        );
+    }
+
+    #[test]
+    fn a_slice_of_masked_text_is_cut_by_character_offsets() {
+        let masked = mask("手机13812345678,取了两千块");
+        assert_eq!(masked.slice(2, 13).as_str(), "*******5678");
+        assert_eq!(masked.slice(16, 19).as_str(), "两千块");
+        assert_eq!(masked.slice(16, 99).as_str(), "两千块");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Personal data: finding card, ID and phone numbers (and e-mail addresses) in what a
 //! customer typed, and masking them. Masked text is a type of its own, [`MaskedText`],
-//! which only [`mask`] can produce; storage and logs accept nothing else.
+//! which only [`mask`] (or [`screen`], the same masking that also reports what it found)
+//! can produce; storage and logs accept nothing else.
 
 mod across;
 mod detect;
@@ -13,5 +14,5 @@ mod properties;
 
 pub use across::mask_across;
 pub use detect::{find_pii, luhn_valid};
-pub use masked::{MaskedText, mask};
+pub use masked::{MaskedText, Screened, mask, screen};
 pub use span::{PiiKind, PiiSpan, digit_value as digit_value_of};

@@ -173,6 +173,17 @@ async fn card_and_phone_numbers_never_come_back_unmasked() {
 }
 
 #[tokio::test]
+async fn a_code_run_into_a_branch_name_stays_masked_in_the_place_too() {
+    let app = spawn_app().await;
+    // The place name keeps ten characters before `支行`, which cuts `密` off the code.
+    let parse = app.parse("密码123456789支行", "zh-CN").await;
+    assert_eq!(parse["text"], "密码*********支行");
+    let place = entity(&parse, "location").expect("a place");
+    assert_eq!(place["value"], "码*********支行", "{parse}");
+    assert!(!parse.to_string().contains("123456789"), "{parse}");
+}
+
+#[tokio::test]
 async fn locale_defaults_to_chinese_and_channel_to_web() {
     let app = spawn_app().await;
     let reply = app

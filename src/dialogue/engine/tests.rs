@@ -45,8 +45,8 @@ fn conversation() -> Conversation {
 fn entity(kind: EntityKind, value: &str) -> Entity {
     Entity {
         kind,
-        value: value.into(),
-        text: value.into(),
+        value: crate::privacy::mask(value),
+        text: crate::privacy::mask(value),
         start: 0,
         end: value.chars().count(),
     }

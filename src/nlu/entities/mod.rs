@@ -5,6 +5,14 @@
 //! are character offsets, valid in the original text because normalisation keeps
 //! offsets. Where finders overlap, the more specific one wins: personal data, then card
 //! tails, dates, amounts and places.
+//!
+//! Personal data comes from the message's one scan for it ([`privacy::screen`]), done by
+//! the caller, which keeps the masked message too. An entity's text and value are
+//! [`MaskedText`], so whatever keeps one (a slot, an API answer) need not mask it again:
+//! texts and place names are pieces of the masked message, masked in context (which
+//! finds a code even when the piece cuts off the `密码` before it); values derived from
+//! the normalised text (amounts, dates, card tails) are masked as values, because a
+//! derived number can read as personal data (a 17-digit amount as a card number).
 
 mod amount;
 mod card_tail;
@@ -18,17 +26,17 @@ use serde::Serialize;
 
 use super::normalize::Normalized;
 use crate::domain::EntityKind;
-use crate::privacy::{self, PiiKind};
+use crate::privacy::{self, MaskedText, PiiKind, Screened};
 
 /// An entity found in a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Entity {
     #[serde(rename = "type")]
     pub kind: EntityKind,
-    /// The normalised value (`2000`, `2026-11-23T15:00`, `1234`); masked for personal data.
-    pub value: String,
-    /// The text as written; masked for personal data.
-    pub text: String,
+    /// The normalised value (`2000`, `2026-11-23T15:00`, `1234`), personal data masked.
+    pub value: MaskedText,
+    /// The text as written, personal data masked.
+    pub text: MaskedText,
     /// Character offsets in the message.
     pub start: usize,
     pub end: usize,
@@ -81,19 +89,21 @@ impl EntityExtractor {
         EntityExtractor { location_suffixes }
     }
 
-    /// Finds the entities of a message; `today` resolves relative dates.
+    /// Finds the entities of a message: `message` is the message screened for personal
+    /// data, `normalized` the message normalised; `today` resolves relative dates.
     pub fn extract(
         &self,
-        original: &str,
+        message: &Screened,
         normalized: &Normalized,
         today: NaiveDate,
     ) -> Vec<Entity> {
         let chars = normalized.chars();
-        let original_chars: Vec<char> = original.chars().collect();
-        let masked: Vec<char> = privacy::mask(original).as_str().chars().collect();
+        let masked = message.masked();
+        let masked_chars: Vec<char> = masked.as_str().chars().collect();
 
-        let mut candidates: Vec<Found> = privacy::find_pii(original)
-            .into_iter()
+        let mut candidates: Vec<Found> = message
+            .spans()
+            .iter()
             .filter_map(|span| {
                 let kind = match span.kind {
                     PiiKind::CardNumber => EntityKind::CardNumber,
@@ -101,7 +111,7 @@ impl EntityExtractor {
                     PiiKind::Phone => EntityKind::Phone,
                     PiiKind::Email | PiiKind::Secret => return None,
                 };
-                let value = masked[span.start..span.end]
+                let value = masked_chars[span.start..span.end]
                     .iter()
                     .filter(|c| !matches!(c, ' ' | '-'))
                     .collect();
@@ -126,10 +136,11 @@ impl EntityExtractor {
         kept.sort_by_key(|f| f.start);
         kept.into_iter()
             .map(|f| {
-                let text: String = masked[f.start..f.end].iter().collect();
+                let text = masked.slice(f.start, f.end);
+                // A place is named as written, not normalised.
                 let value = match f.kind {
-                    EntityKind::Location => original_chars[f.start..f.end].iter().collect(),
-                    _ => f.value,
+                    EntityKind::Location => text.clone(),
+                    _ => privacy::mask(&f.value),
                 };
                 Entity {
                     kind: f.kind,
@@ -152,9 +163,9 @@ mod tests {
         let extractor = EntityExtractor::new(&["支行".to_string()]);
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         extractor
-            .extract(text, &normalize(text), today)
+            .extract(&privacy::screen(text), &normalize(text), today)
             .into_iter()
-            .map(|e| (e.kind, e.value, e.text))
+            .map(|e| (e.kind, e.value.into_string(), e.text.into_string()))
             .collect()
     }
 
@@ -196,6 +207,33 @@ mod tests {
                     "*******5678".into()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_code_typed_into_a_place_name_stays_masked() {
+        // `name_start` keeps at most ten characters before `支行`, which cuts the keyword
+        // `密码` off the code: only the masked message still knows it was a code.
+        let found = extract("密码123456789支行");
+        let place = found
+            .iter()
+            .find(|(kind, _, _)| *kind == EntityKind::Location)
+            .expect("a place");
+        assert!(!place.1.contains("123456789"), "{found:?}");
+        assert!(!place.2.contains("123456789"), "{found:?}");
+    }
+
+    #[test]
+    fn an_amount_that_reads_as_a_card_number_is_masked_like_one() {
+        // 33,333,333,333,380,000 yuan: seventeen digits, which masking takes for a card.
+        let found = extract("3333333333338w");
+        assert_eq!(
+            found,
+            vec![(
+                EntityKind::Amount,
+                "*************0000".into(),
+                "3333333333338w".into()
+            )]
         );
     }
 }
