@@ -20,7 +20,7 @@ mod vectorize;
 
 use std::collections::BTreeMap;
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Catalog, LocaleContent, RiskKind};
@@ -33,9 +33,6 @@ pub use features::{Analyser, Analysis};
 pub use folds::stratified_folds;
 pub use model::{Calibration, IntentModel, Label, LabelledText, Ranking, TrainError};
 pub use normalize::{Normalized, normalize};
-
-/// The bank's clock for relative dates (`昨天`): China Standard Time, UTC+8.
-pub const BANK_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
 
 /// At most this many candidates are reported (API contract).
 pub const MAX_CANDIDATES: usize = 5;
@@ -232,10 +229,9 @@ pub fn analyser_for(content: &LocaleContent) -> Analyser {
     Analyser::new(content.locale, &content.dictionary, &keywords)
 }
 
-/// Today's date on the bank's clock.
+/// Today's date on the bank's clock (relative dates such as `昨天` resolve against it).
 pub fn bank_today() -> NaiveDate {
-    let offset = FixedOffset::east_opt(BANK_UTC_OFFSET_SECONDS).expect("UTC+8 is a valid offset");
-    Utc::now().with_timezone(&offset).date_naive()
+    crate::domain::Clock::system().bank_today()
 }
 
 impl LocaleUnderstanding {
