@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{ApiError, AppState};
 use crate::conversations::{NextAction, TurnOutcome};
-use crate::dialogue::{Conversation, DemandStatus, IvrEvent, TurnRequest};
+use crate::dialogue::{Conversation, DemandStatus, HandoffSummary, IvrEvent, TurnRequest};
 use crate::domain::{
     Channel, ConversationId, Customer, Dtmf, IntentId, Locale, MessageText, dtmf_pattern,
 };
@@ -89,7 +89,8 @@ pub(super) struct HandoffView {
     id: String,
     reason: String,
     priority: String,
-    summary: Value,
+    #[schemars(with = "Value")]
+    summary: HandoffSummary,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -174,16 +175,12 @@ pub async fn post_message(
     } = state.conversations.take_turn(id, request).await?;
     let actions =
         (conversation.channel == Channel::Ivr).then(|| Action::of(next).into_iter().collect());
-    let handoff = handoff
-        .map(|(handoff, summary)| -> Result<HandoffView, ApiError> {
-            Ok(HandoffView {
-                id: handoff.id.as_str().to_string(),
-                reason: handoff.reason.as_str().to_string(),
-                priority: handoff.priority.as_str().to_string(),
-                summary: serde_json::to_value(summary).map_err(|e| ApiError::Internal(e.into()))?,
-            })
-        })
-        .transpose()?;
+    let handoff = handoff.map(|(handoff, summary)| HandoffView {
+        id: handoff.id.as_str().to_string(),
+        reason: handoff.reason.as_str().to_string(),
+        priority: handoff.priority.as_str().to_string(),
+        summary,
+    });
     Ok(HttpResponse::Ok().json(TurnResponse {
         conversation_id: conversation.id.as_str(),
         turn: conversation.turn,

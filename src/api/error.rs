@@ -156,9 +156,10 @@ impl From<crate::store::StoreError> for ApiError {
                 tracing::error!(%error, "store failed");
                 ApiError::NotReady("the conversation store is unavailable; please retry".into())
             }
-            StoreError::Corrupt(_) | StoreError::DataDir { .. } | StoreError::Url(_) => {
-                ApiError::Internal(error.into())
-            }
+            StoreError::Corrupt(_)
+            | StoreError::Unserialisable(_)
+            | StoreError::DataDir { .. }
+            | StoreError::Url(_) => ApiError::Internal(error.into()),
         }
     }
 }

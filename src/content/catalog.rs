@@ -336,7 +336,38 @@ fn load_templates(
             "missing: the replies every conversation needs",
         ));
     }
+    for (label, meaning) in &out.system.quick_reply_means {
+        if !intents.iter().any(|i| i.id == meaning.intent) {
+            errors.push(ContentError::new(
+                &dir.join(REPLIES_FILE),
+                meaning.line,
+                format!(
+                    "quick reply `{label}` means `{}`, which is no intent",
+                    meaning.intent
+                ),
+            ));
+        }
+    }
     for intent in intents {
+        let answers = out.intents.get(&intent.id).map(|t| &t.follow_ups);
+        for worry in intent.follow_ups.keys() {
+            if answers.is_some_and(|a| a.get(worry).is_none_or(|p| p.is_empty())) {
+                errors.push(ContentError::new(
+                    &dir.join(format!("{}.yaml", intent.id)),
+                    1,
+                    format!("follow-up `{worry}` has no answer in `follow_ups`"),
+                ));
+            }
+        }
+        for worry in answers.into_iter().flat_map(|a| a.keys()) {
+            if !intent.follow_ups.contains_key(worry) {
+                errors.push(ContentError::new(
+                    &dir.join(format!("{}.yaml", intent.id)),
+                    1,
+                    format!("follow-up `{worry}` is not declared in the intent file"),
+                ));
+            }
+        }
         match out.intents.get(&intent.id) {
             None => errors.push(ContentError::new(
                 &dir.join(format!("{}.yaml", intent.id)),

@@ -1,6 +1,7 @@
 //! One intent as content staff write it (`intents/<locale>/<id>.yaml`), and the checked
 //! form the rest of the program uses.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -8,7 +9,9 @@ use serde_saphyr::Spanned;
 
 use super::acts::ConversationAct;
 use super::error::{ContentError, ContentErrors};
-use crate::domain::{EntityKind, HandoffReason, IntentId, KnowledgeId, Priority, SlotName};
+use crate::domain::{
+    EntityKind, FollowUpId, HandoffReason, IntentId, KnowledgeId, Priority, SlotName, TraitName,
+};
 
 /// What a message of this intent is, which decides how the reply opens.
 #[derive(
@@ -117,6 +120,10 @@ pub struct Intent {
     pub handoff: HandoffPolicy,
     pub next_steps: Vec<String>,
     pub disclosures: Vec<String>,
+    /// Worries raised once the case is registered, and the phrases that raise each.
+    pub follow_ups: BTreeMap<FollowUpId, Vec<String>>,
+    /// Traits of the case the customer's words show: trait → value → phrases.
+    pub traits: BTreeMap<TraitName, BTreeMap<TraitName, Vec<String>>>,
     /// The conversational act the dialogue's rules see in this intent (yes, no, …),
     /// resolved once at load.
     pub act: Option<ConversationAct>,
@@ -162,6 +169,19 @@ struct IntentFile {
     /// Phrases every guidance variant must contain (regulatory disclosures).
     #[serde(default)]
     disclosures: Vec<String>,
+    /// Worries customers raise once the case is registered (how long, the credit record,
+    /// whether the card still works), each with the phrases that raise it; the answers are
+    /// the template file's `follow_ups`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
+    follow_ups: BTreeMap<FollowUpId, Vec<String>>,
+    /// What the customer's words tell about the case without a question (a withdrawal
+    /// or a deposit): each trait's values with the phrases that show them. Templates
+    /// branch on them (`{{#if (eq traits.operation "deposit")}}`), so a restatement
+    /// says back exactly what the customer said.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, Vec<String>>>")]
+    traits: BTreeMap<TraitName, BTreeMap<TraitName, Vec<String>>>,
 }
 
 /// The JSON Schema of intent files, for editors that validate YAML while staff type.
@@ -271,6 +291,15 @@ impl Intent {
                         "handoff `when: on_cue` needs at least one cue",
                     ));
                 }
+                let cue_means_something =
+                    matches!(h.value.when, HandoffWhen::OnCue | HandoffWhen::Immediately);
+                if !h.value.cues.is_empty() && !cue_means_something {
+                    errors.push(ContentError::new(
+                        path,
+                        h.referenced.line() as usize,
+                        "handoff `cues` only apply with `when: on_cue` or `when: immediately`",
+                    ));
+                }
                 h.value
             }
             None => HandoffPolicy::default(),
@@ -290,6 +319,8 @@ impl Intent {
             handoff,
             next_steps: file.next_steps,
             disclosures: file.disclosures,
+            follow_ups: file.follow_ups,
+            traits: file.traits,
         });
         match intent {
             Some(intent) => errors.into_result(intent),
@@ -368,6 +399,16 @@ fn checked_slots(path: &Path, slots: Vec<SlotFile>, errors: &mut ContentErrors) 
                 path,
                 slot.question.referenced.line() as usize,
                 format!("slot `{name}` needs a question"),
+            ));
+            continue;
+        }
+        // A question may say back what is known (`这笔{{#if (eq traits.operation
+        // "deposit")}}存款{{else}}取款{{/if}}`): it is a template like the replies.
+        if let Err(e) = handlebars::Template::compile(&question) {
+            errors.push(ContentError::new(
+                path,
+                slot.question.referenced.line() as usize,
+                format!("slot `{name}`: question does not compile: {}", e.reason()),
             ));
             continue;
         }

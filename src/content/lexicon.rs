@@ -37,6 +37,9 @@ pub struct Lexicon {
     pub location_suffixes: Vec<String>,
     /// Words that start a new demand within one message (`而且`, `另外`, `also`).
     pub clause_breaks: Vec<String>,
+    /// Phrases that make a clause about a problem that is not one (any more): settled
+    /// (`已经退回来了`), denied (`没被吞`, `不是要挂失`). Such a clause opens no demand.
+    pub settled: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -55,6 +58,8 @@ struct LexiconFile {
     location_suffixes: Vec<String>,
     #[serde(default)]
     clause_breaks: Vec<String>,
+    #[serde(default)]
+    settled: Vec<String>,
 }
 
 impl Lexicon {
@@ -106,6 +111,7 @@ impl Lexicon {
             expectations: file.expectations,
             location_suffixes: file.location_suffixes,
             clause_breaks: file.clause_breaks,
+            settled: file.settled,
         };
         errors.into_result(lexicon)
     }

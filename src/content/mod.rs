@@ -28,7 +28,7 @@ pub use knowledge::Article;
 pub use lexicon::{Lexicon, RiskKind};
 pub use out_of_scope::OutOfScope;
 pub use templates::{
-    Conditions, IntentTemplates, Part, ReplyTemplates, Rule, Strength, SystemPart, SystemTemplates,
-    TemplateText,
+    Conditions, IntentTemplates, Part, QuickReplyMeaning, ReplyTemplates, Rule, Strength,
+    SystemPart, SystemTemplates, TemplateText,
 };
 pub use version::ContentVersion;

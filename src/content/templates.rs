@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::error::{ContentError, ContentErrors};
-use crate::domain::{Channel, EmotionLabel, HandoffReason, IntentId, Segment};
+use crate::domain::{Channel, EmotionLabel, FollowUpId, HandoffReason, IntentId, Segment};
 
 /// How strong a feeling is, for choosing an opening.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -73,6 +73,16 @@ impl Part {
 pub struct SystemTemplates {
     pub parts: BTreeMap<SystemPart, Part>,
     pub quick_replies: BTreeMap<SystemPart, Vec<String>>,
+    /// What a quick-reply button means when the customer taps it (or types its label
+    /// exactly): the bot offered it, so it is not guessed at.
+    pub quick_reply_means: BTreeMap<String, QuickReplyMeaning>,
+}
+
+/// The intent a quick-reply label stands for, and where content staff declared it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuickReplyMeaning {
+    pub intent: IntentId,
+    pub line: usize,
 }
 
 /// The named system parts.
@@ -103,6 +113,8 @@ pub enum SystemPart {
     NextDemand,
     /// Acknowledges an extra demand raised in the same message: `{{title}}`.
     Noted,
+    /// Acknowledges a detail added to a case after its restatement.
+    DetailNoted,
     /// Asks whether the guidance solved the problem.
     ResolvedCheck,
     /// A caller said nothing (or nothing recognisable): a gentle reprompt.
@@ -130,6 +142,8 @@ pub struct IntentTemplates {
     /// What happens next and by when: `{{commitment.days}}`, `{{commitment.deadline}}`.
     pub commitment: Part,
     pub quick_replies: Vec<String>,
+    /// The answer to each of the intent's follow-up worries.
+    pub follow_ups: BTreeMap<FollowUpId, Part>,
 }
 
 /// Every template of one locale.
@@ -184,6 +198,7 @@ struct SystemFile {
     anything_else: Option<PartFile>,
     next_demand: Option<PartFile>,
     noted: Option<PartFile>,
+    detail_noted: Option<PartFile>,
     resolved_check: Option<PartFile>,
     synopsis: Option<PartFile>,
     silence: Option<PartFile>,
@@ -192,6 +207,8 @@ struct SystemFile {
     say_again: Option<PartFile>,
     #[serde(default)]
     quick_replies: BTreeMap<SystemPart, Vec<String>>,
+    #[serde(default)]
+    quick_reply_means: BTreeMap<String, Spanned<IntentId>>,
     #[serde(default)]
     forbidden: Vec<String>,
 }
@@ -208,6 +225,8 @@ struct IntentFile {
     commitment: Option<PartFile>,
     #[serde(default)]
     quick_replies: Vec<String>,
+    #[serde(default)]
+    follow_ups: BTreeMap<FollowUpId, PartFile>,
 }
 
 fn texts(
@@ -289,6 +308,7 @@ pub fn parse_system(
         ),
         (SystemPart::NextDemand, "next_demand", file.next_demand),
         (SystemPart::Noted, "noted", file.noted),
+        (SystemPart::DetailNoted, "detail_noted", file.detail_noted),
         (
             SystemPart::ResolvedCheck,
             "resolved_check",
@@ -313,10 +333,31 @@ pub fn parse_system(
             )),
         }
     }
+    for label in file.quick_replies.values().flatten() {
+        if !file.quick_reply_means.contains_key(label) {
+            errors.push(ContentError::new(
+                path,
+                1,
+                format!("quick reply `{label}` has no meaning in `quick_reply_means`"),
+            ));
+        }
+    }
+    let quick_reply_means = file
+        .quick_reply_means
+        .into_iter()
+        .map(|(label, intent)| {
+            let meaning = QuickReplyMeaning {
+                line: intent.referenced.line() as usize,
+                intent: intent.value,
+            };
+            (label.trim().to_string(), meaning)
+        })
+        .collect();
     errors.into_result((
         SystemTemplates {
             parts,
             quick_replies: file.quick_replies,
+            quick_reply_means,
         },
         file.forbidden,
     ))
@@ -340,11 +381,17 @@ pub fn parse_intent(path: &Path, source: &str) -> Result<IntentTemplates, Conten
             "`guidance` needs at least one text",
         ));
     }
+    let follow_ups = file
+        .follow_ups
+        .into_iter()
+        .map(|(id, p)| (id, part(path, p, &mut errors)))
+        .collect();
     errors.into_result(IntentTemplates {
         reassure,
         restate,
         guidance,
         commitment,
         quick_replies: file.quick_replies,
+        follow_ups,
     })
 }

@@ -20,7 +20,7 @@ use crate::dialogue::{
     Conversation, HandoffRef, Heard, IvrEvent, TurnInput, TurnPlan, TurnRequest, hear, take_turn,
 };
 use crate::domain::{ConversationId, Customer, bank_day};
-use crate::handoff::{HandoffSummary, summarize};
+use crate::handoff::summarize;
 use crate::privacy::{MaskedText, digit_value_of, mask, mask_across};
 use crate::reply::{Composer, Reply};
 use crate::store::{
@@ -46,7 +46,6 @@ struct Recorded {
 /// A handoff this turn made, ready to save.
 struct HandingOff {
     reference: HandoffRef,
-    summary: HandoffSummary,
     stored: StoredHandoff,
     outbox: Vec<OutboxEntry>,
 }
@@ -103,6 +102,10 @@ impl Conversations {
         let facts = facts_of(&heard, &conversation, content, today);
         let intent = heard.understanding.whole.intent.clone();
         let emotion = heard.understanding.whole.emotion;
+        // The message as `nlu` masked it, when the words understood are the request's own
+        // (not held speech): recorded as is, without a second scan.
+        let masked = (heard.said.as_deref() == request.text.as_ref().map(|t| t.as_str()))
+            .then(|| heard.understanding.text.clone());
         let plan = take_turn(
             &mut conversation,
             &TurnInput {
@@ -114,7 +117,9 @@ impl Conversations {
             content,
         );
         let reply = word(&services.composer, &plan, &mut conversation, content);
-        let recorded = self.record(&mut transcript, request, &reply, now).await?;
+        let recorded = self
+            .record(&mut transcript, request, masked, &reply, now)
+            .await?;
         let handoff = self
             .hand_off(
                 &mut transcript,
@@ -144,7 +149,7 @@ impl Conversations {
             reply,
             intent,
             emotion,
-            handoff: handoff.map(|h| (h.reference, h.summary)),
+            handoff: handoff.map(|h| (h.reference, h.stored.summary)),
             next,
         })
     }
@@ -189,12 +194,14 @@ impl Conversations {
         }
     }
 
-    /// Step 5: the customer's line and the bot's, masked. A number split over two
+    /// Step 5: the customer's line and the bot's, masked (the customer's from `nlu`'s
+    /// scan when it read the same words). A number split over two
     /// messages is masked across them: the previous line is amended with this turn.
     async fn record(
         &self,
         transcript: &mut Transcript<'_>,
         request: &TurnRequest,
+        masked: Option<MaskedText>,
         reply: &Reply,
         now: DateTime<Utc>,
     ) -> Result<Recorded, StoreError> {
@@ -220,7 +227,7 @@ impl Conversations {
                         amended = Some(previous);
                         current
                     }
-                    None => mask(text),
+                    None => masked.unwrap_or_else(|| mask(text)),
                 }
             }
             (None, None, Some(keys)) => mask(&format!("[DTMF {}]", keys.as_str())),
@@ -269,13 +276,12 @@ impl Conversations {
             conversation_id: conversation.id.clone(),
             reason: reference.reason,
             priority: reference.priority,
-            summary: serde_json::to_value(&summary)?,
+            summary,
             created_at: now,
         };
-        let outbox = self.outbox.entries(&stored, &summary)?;
+        let outbox = self.outbox.entries(&stored)?;
         Ok(Some(HandingOff {
             reference: reference.clone(),
-            summary,
             stored,
             outbox,
         }))

@@ -31,6 +31,9 @@ pub enum Phase {
     Resolution { demand: DemandIndex },
     /// Whether to deal with the open demands named at a goodbye.
     GoodbyeCheck,
+    /// Whether there is anything else, once every demand is settled: "no" (or the
+    /// quick reply 没有了) ends the conversation.
+    AnythingElse,
 }
 
 /// The handoff a conversation went to.

@@ -4,14 +4,20 @@
 use std::collections::BTreeMap;
 
 use super::ledger::SlotValue;
-use crate::content::{Intent, LocaleContent};
-use crate::domain::{EntityKind, SlotName};
+use crate::content::{HandoffWhen, Intent, LocaleContent};
+use crate::domain::{EntityKind, IntentId, SlotName};
 use crate::nlu::{Entity, MessageUnderstanding};
 use crate::privacy;
 
-/// A clause's intent must be at least this confident to count as a demand of its own:
-/// a half-understood fragment must not open a phantom demand.
+/// A clause opens a demand of its own only when it names the problem in the intent's own
+/// words (its keywords) and the matcher agrees at least this much; most clauses only
+/// give a reason, a place or a time (`我要给他转账` as the reason for asking), and a phantom
+/// demand is worse than one the customer has to repeat. Measured with
+/// `frontline eval --demands tests/demands/*.yaml`.
 pub const CLAUSE_DEMAND_CONFIDENCE: f32 = 0.5;
+
+/// Without its keywords, a clause opens a demand only when the matcher is this sure.
+pub const CLAUSE_DEMAND_CERTAIN: f32 = 0.99;
 
 /// A demand mentioned in a message, with the entities said about it.
 pub struct Mention<'c> {
@@ -29,18 +35,25 @@ pub fn mentions<'c>(
     let mut found: Vec<(&Intent, usize, usize)> = message
         .clauses
         .iter()
+        .filter(|c| !c.settled)
         .filter_map(|c| {
-            let scored = c
-                .intent
-                .as_ref()
-                .filter(|s| s.confidence >= CLAUSE_DEMAND_CONFIDENCE)
-                // A clause is short and easily misread (`我要转账` alone looks like a late
-                // transfer); the whole message must agree that the demand is in it.
-                .filter(|s| message.whole.candidates.iter().any(|w| w.id == s.id))?;
+            let scored = c.intent.as_ref().filter(|s| {
+                let named = c.named.contains(&s.id);
+                (named && s.confidence >= CLAUSE_DEMAND_CONFIDENCE)
+                    || s.confidence >= CLAUSE_DEMAND_CERTAIN
+            })?;
             Some((demand(&scored.id)?, c.start, c.end))
         })
         .collect();
-    if let Some(whole) = message.whole.intent.as_ref().and_then(|s| demand(&s.id)) {
+    // A demand whose handoff cue the message names (`12378`, a lawyer) is raised wherever
+    // the cue stands: naming the regulator is the escalation, whatever else is said.
+    for id in &message.whole.cued {
+        if let Some(intent) = demand(id).filter(|i| i.handoff.when == HandoffWhen::Immediately) {
+            found.push((intent, 0, usize::MAX));
+        }
+    }
+    let whole = message.whole.intent.as_ref().and_then(|s| demand(&s.id));
+    if let Some(whole) = whole.filter(|w| !only_settled(message, &w.id)) {
         if !found.iter().any(|(i, _, _)| i.id == whole.id) {
             found.insert(0, (whole, 0, usize::MAX));
         }
@@ -78,6 +91,29 @@ pub fn mentions<'c>(
         out[owner].entities.push(entity.clone());
     }
     out
+}
+
+/// Whether the message speaks of `intent` only to say it is settled or not a problem
+/// (`我不是要挂失,就是问问春节几号开门`).
+fn only_settled(message: &MessageUnderstanding, intent: &IntentId) -> bool {
+    if message.clauses.is_empty() {
+        return message.whole.settled;
+    }
+    let about: Vec<_> = message
+        .clauses
+        .iter()
+        .filter(|c| c.intent.as_ref().is_some_and(|s| &s.id == intent))
+        .collect();
+    !about.is_empty() && about.iter().all(|c| c.settled)
+}
+
+/// The demands a first message opens, in order: what `frontline eval --demands`
+/// measures.
+pub fn opened_by(message: &MessageUnderstanding, content: &LocaleContent) -> Vec<IntentId> {
+    mentions(message, content)
+        .into_iter()
+        .map(|m| m.intent.id.clone())
+        .collect()
 }
 
 fn slot_value(entity: &Entity) -> SlotValue {

@@ -4,8 +4,8 @@
 
 use super::conversation::Conversation;
 use super::plan::HandoffDecision;
-use crate::content::{HandoffWhen, Intent, Urgency};
-use crate::domain::{EmotionLabel, HandoffReason, Priority};
+use crate::content::{HandoffWhen, Intent, LocaleContent, Urgency};
+use crate::domain::{EmotionLabel, HandoffReason, IntentId, Priority};
 
 /// Anger at or above this intensity counts as high.
 pub const HIGH_ANGER: f32 = 0.75;
@@ -24,24 +24,30 @@ pub struct Signals<'a> {
     pub unresolved: Option<&'a Intent>,
 }
 
-/// The intents whose `on_cue` policy one of the message's phrases triggers (both sides
-/// normalised, so full-width and traditional forms match too).
-pub fn cued<'a>(intents: &[&'a Intent], text: Option<&str>) -> Vec<&'a Intent> {
-    let Some(text) = text else {
-        return Vec::new();
-    };
-    let text = crate::nlu::normalize(text).to_text();
-    intents
+/// The intents a handoff cue of the message calls for (`nlu` found the phrases,
+/// normalised once at load): an `on_cue` intent when it is one of the message's own
+/// (`说是保本` about a loss), an `immediately` intent anywhere in any message (`…,转人工`
+/// after a complaint: asking for a person works the first time, in any position).
+pub fn cued<'a>(
+    intents: &[&'a Intent],
+    found: &[IntentId],
+    content: &'a LocaleContent,
+) -> Vec<&'a Intent> {
+    let on_cue = intents
         .iter()
         .copied()
-        .filter(|i| i.handoff.when == HandoffWhen::OnCue)
-        .filter(|i| {
-            i.handoff
-                .cues
-                .iter()
-                .any(|cue| text.contains(&crate::nlu::normalize(cue).to_text()))
-        })
-        .collect()
+        .filter(|i| i.handoff.when == HandoffWhen::OnCue && found.contains(&i.id));
+    let immediately = found
+        .iter()
+        .filter_map(|id| content.intent(id))
+        .filter(|i| i.handoff.when == HandoffWhen::Immediately);
+    let mut cued: Vec<&Intent> = Vec::new();
+    for intent in on_cue.chain(immediately) {
+        if !cued.iter().any(|c| c.id == intent.id) {
+            cued.push(intent);
+        }
+    }
+    cued
 }
 
 fn intent_reason(intent: &Intent) -> HandoffReason {

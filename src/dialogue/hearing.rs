@@ -70,7 +70,11 @@ pub fn hear(
         |text: &str| understanding.understand(&Utterance::new(text, locale).via(channel).on(today));
     let said = request.text.as_ref().map(|t| t.as_str().to_string());
     let heard = match (&said, &request.dtmf) {
-        (Some(text), _) => understand(text),
+        (Some(text), _) => match content.templates.system.quick_reply_means.get(text.trim()) {
+            // A quick reply the bot offered means what it offered.
+            Some(meaning) => MessageUnderstanding::chosen(meaning.intent.clone()).said(text),
+            None => understand(text),
+        },
         (None, Some(keys)) => match keys.single_key().and_then(|k| ivr.keys.get(&k)) {
             Some(intent) => MessageUnderstanding::chosen(intent.clone()),
             // Several digits (a card's last four) are read like words.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{IntentId, SlotName};
+use crate::domain::{IntentId, SlotName, TraitName};
 use crate::privacy::MaskedText;
 
 /// Where a demand stands (API contract).
@@ -34,6 +34,15 @@ pub struct Demand {
     pub slots: BTreeMap<SlotName, SlotValue>,
     /// The turn in which the customer raised it.
     pub raised_at_turn: u32,
+    /// Details the customer added that fill no slot (masked), for the agent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<MaskedText>,
+    /// Whether the bot has given this demand's guidance (the rules) already.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guided: bool,
+    /// What the customer's words showed about the case (`operation: deposit`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub traits: BTreeMap<TraitName, TraitName>,
 }
 
 /// The position of a demand in the ledger.
@@ -67,6 +76,9 @@ impl DemandLedger {
             status: DemandStatus::Open,
             slots: BTreeMap::new(),
             raised_at_turn: turn,
+            notes: Vec::new(),
+            guided: false,
+            traits: BTreeMap::new(),
         });
         (self.demands.len() - 1, true)
     }

@@ -10,11 +10,16 @@ mod escalation;
 mod hearing;
 mod ledger;
 mod plan;
+mod summary;
 
 pub use calendar::deadline;
 pub use conversation::{CommitmentMade, Conversation, ConversationState, HandoffRef, Phase};
+pub use demands::opened_by;
 pub use engine::{SILENCES_BEFORE_HANDOFF, Speech, TurnInput, take_turn};
 pub use escalation::{FALLBACKS_BEFORE_HANDOFF, HIGH_ANGER};
 pub use hearing::{Heard, IvrEvent, TurnRequest, hear};
 pub use ledger::{Demand, DemandIndex, DemandLedger, DemandStatus, SlotValue};
 pub use plan::{HandoffDecision, Step, TurnPlan};
+pub use summary::{
+    CommitmentSummary, DemandSummary, EmotionSummary, HandoffSummary, RiskSummary, SummaryLine,
+};

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::ledger::DemandIndex;
 use crate::content::IntentKind;
-use crate::domain::{HandoffReason, IntentId, Priority, SlotName};
+use crate::domain::{FollowUpId, HandoffReason, IntentId, Priority, SlotName};
 use crate::nlu::Emotion;
 
 /// One thing to say.
@@ -38,6 +38,8 @@ pub enum Step {
         intent: IntentId,
         slot: SlotName,
     },
+    /// A detail the customer added to a case after its restatement, kept for the agent.
+    DetailNoted,
     /// Asking the customer to confirm a restatement.
     Confirm,
     /// Asking what was wrong with a restatement.
@@ -45,6 +47,17 @@ pub enum Step {
     /// Step three: the rule-based solution.
     Guidance {
         demand: DemandIndex,
+    },
+    /// A conversational intent's own answer (a greeting back, "you're welcome"): not a
+    /// demand, so it is never in the ledger.
+    Answer {
+        intent: IntentId,
+    },
+    /// The answer to a worry about an open or settled case (how long, the credit record),
+    /// in the case's own context.
+    FollowUp {
+        demand: DemandIndex,
+        worry: FollowUpId,
     },
     /// Step four: what happens next, by when.
     Commitment {

@@ -74,6 +74,20 @@ snake_id!(
     "slot name"
 );
 snake_id!(
+    /// A worry customers raise once their case is registered (`how_long`,
+    /// `credit_record`), declared per intent with what they say and what the bot answers.
+    FollowUpId,
+    "follow-up id"
+);
+
+snake_id!(
+    /// A trait of a case shown by the customer's words, and its values (`operation`:
+    /// `withdrawal` or `deposit`).
+    TraitName,
+    "trait name"
+);
+
+snake_id!(
     /// A webhook destination of handoffs (`crm`, `desk_beijing`), named in the config file;
     /// part of every idempotency key sent to it.
     WebhookName,

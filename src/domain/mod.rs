@@ -14,6 +14,7 @@ mod handoff;
 mod ids;
 mod locale;
 mod message_text;
+mod role;
 mod vocab;
 
 pub use channel::Channel;
@@ -24,8 +25,9 @@ pub use dtmf::{Dtmf, DtmfError, MAX_DTMF_KEYS, dtmf_pattern};
 pub use emotion::{EmotionLabel, Expectation};
 pub use entity_kind::EntityKind;
 pub use handoff::{HandoffId, HandoffReason, Priority};
-pub use ids::{IdError, IntentId, KnowledgeId, SlotName, WebhookName};
+pub use ids::{FollowUpId, IdError, IntentId, KnowledgeId, SlotName, TraitName, WebhookName};
 pub use locale::{Locale, LocaleError};
 pub use message_text::{MAX_MESSAGE_CHARS, MessageText, MessageTextError};
+pub use role::Role;
 pub use vocab::UnknownWord;
 pub(crate) use vocab::vocab_enum;

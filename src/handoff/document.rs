@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::dialogue::HandoffSummary;
 use crate::store::HandoffRecord;
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -17,7 +18,8 @@ pub struct HandoffDocument {
     pub acked_by: Option<String>,
     pub acked_at: Option<String>,
     /// The summary an agent reads first (masked).
-    pub summary: serde_json::Value,
+    #[schemars(with = "serde_json::Value")]
+    pub summary: HandoffSummary,
 }
 
 impl From<HandoffRecord> for HandoffDocument {

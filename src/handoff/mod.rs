@@ -11,14 +11,15 @@ mod signature;
 mod summary;
 mod webhooks;
 
+pub use crate::dialogue::{
+    CommitmentSummary, DemandSummary, EmotionSummary, HandoffSummary, RiskSummary, SummaryLine,
+};
 pub use delivery::spawn_workers;
 pub use document::HandoffDocument;
 pub use outbox::{Destination, Outbox, idempotency_key};
 pub use retry::{CircuitBreaker, Permit, RetrySchedule};
 pub use signature::{SIGNATURE_HEADER, SignatureError, sign, verify};
-pub use summary::{
-    DemandSummary, EmotionSummary, HandoffSummary, RiskSummary, SummaryLine, summarize,
-};
+pub use summary::summarize;
 pub use webhooks::{
     DeliveryConfig, DeliveryPolicy, Secret, Webhook, WebhookConfig, WebhookError, WebhookFilter,
     check_webhooks,

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use super::document::HandoffDocument;
-use super::summary::HandoffSummary;
 use super::webhooks::Webhook;
 use crate::domain::{HandoffId, WebhookName};
 use crate::store::{HandoffRecord, OutboxEntry, StoredHandoff};
@@ -51,11 +50,7 @@ impl Outbox {
 
     /// One entry per destination whose filter takes this handoff; the payload is the
     /// document desks pull, fixed now so that every attempt sends the same bytes.
-    pub fn entries(
-        &self,
-        handoff: &StoredHandoff,
-        summary: &HandoffSummary,
-    ) -> Result<Vec<OutboxEntry>, serde_json::Error> {
+    pub fn entries(&self, handoff: &StoredHandoff) -> Result<Vec<OutboxEntry>, serde_json::Error> {
         let document = HandoffDocument::from(HandoffRecord {
             handoff: handoff.clone(),
             acked: None,
@@ -65,9 +60,10 @@ impl Outbox {
             .destinations
             .iter()
             .filter(|d| {
-                d.webhook
-                    .filter
-                    .accepts(handoff.priority, summary.demands.iter().map(|d| &d.intent))
+                d.webhook.filter.accepts(
+                    handoff.priority,
+                    handoff.summary.demands.iter().map(|d| &d.intent),
+                )
             })
             .map(|d| OutboxEntry {
                 destination: d.webhook.name.clone(),

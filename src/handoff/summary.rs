@@ -2,83 +2,15 @@
 //! what the customer expects, the threats, a synopsis, the masked transcript, the promises
 //! already made and what the agent should do first.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
 
 use crate::content::LocaleContent;
-use crate::dialogue::{Conversation, DemandStatus, HandoffRef};
-use crate::domain::{
-    Channel, ConversationId, Customer, EmotionLabel, Expectation, HandoffReason, IntentId, Locale,
-    Priority,
+use crate::dialogue::{
+    CommitmentSummary, Conversation, DemandSummary, EmotionSummary, HandoffRef, HandoffSummary,
+    RiskSummary, SummaryLine,
 };
 use crate::privacy::MaskedText;
-use crate::store::{Role, TranscriptLine};
-
-/// A demand as the agent sees it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DemandSummary {
-    pub intent: IntentId,
-    /// The intent's title in the conversation's locale, from the content: what desks show.
-    #[serde(default)]
-    pub title: String,
-    pub status: DemandStatus,
-    pub slots: BTreeMap<String, MaskedText>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EmotionSummary {
-    pub current: EmotionLabel,
-    pub peak: EmotionLabel,
-    pub peak_intensity: f32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RiskSummary {
-    pub escalation_threat: bool,
-    pub regulator_mentioned: bool,
-    pub media_mentioned: bool,
-    pub legal_mentioned: bool,
-}
-
-/// A line of the transcript.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SummaryLine {
-    pub role: Role,
-    pub text: MaskedText,
-    pub at: DateTime<Utc>,
-}
-
-/// A promise the bot made before the handoff.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CommitmentSummary {
-    pub intent: IntentId,
-    pub what: MaskedText,
-    pub by: NaiveDate,
-}
-
-/// What a human agent reads first.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HandoffSummary {
-    pub conversation_id: ConversationId,
-    pub channel: Channel,
-    pub locale: Locale,
-    pub customer: Customer,
-    pub primary_intent: Option<IntentId>,
-    pub demands: Vec<DemandSummary>,
-    pub slots: BTreeMap<String, MaskedText>,
-    pub emotion: EmotionSummary,
-    pub expectations: Vec<Expectation>,
-    pub risk: RiskSummary,
-    pub reason: HandoffReason,
-    pub priority: Priority,
-    pub synopsis: MaskedText,
-    pub transcript: Vec<SummaryLine>,
-    pub commitments: Vec<CommitmentSummary>,
-    pub suggested_next_steps: Vec<String>,
-    pub created_at: DateTime<Utc>,
-}
+use crate::store::TranscriptLine;
 
 /// Builds the summary of a conversation that was just handed off. `transcript` is the
 /// whole conversation including this turn; `synopsis` is rendered by `reply`.
@@ -106,6 +38,7 @@ pub fn summarize(
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.value.clone()))
                 .collect(),
+            notes: d.notes.clone(),
         })
         .collect();
     let slots = demands.iter().flat_map(|d| d.slots.clone()).collect();

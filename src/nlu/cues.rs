@@ -45,6 +45,25 @@ impl<K: Copy + Ord> CueMatcher<K> {
     }
 }
 
+impl<K: Copy + Ord> CueMatcher<K> {
+    /// The kinds of cue in a normalised text that no negator (`不用`, `don't`) directly
+    /// precedes.
+    pub fn found_affirmed(&self, normalized_text: &str, negators: &[String]) -> BTreeSet<K> {
+        let Some(matcher) = &self.matcher else {
+            return BTreeSet::new();
+        };
+        matcher
+            .find_overlapping_iter(normalized_text)
+            .filter(|m| !inside_longer_number(normalized_text, m.start(), m.end()))
+            .filter(|m| {
+                let before = normalized_text[..m.start()].trim_end();
+                !negators.iter().any(|n| before.ends_with(n.as_str()))
+            })
+            .map(|m| self.kinds[m.pattern().as_usize()])
+            .collect()
+    }
+}
+
 /// A hotline number (`12345`) inside a longer digit run is part of a phone or card number,
 /// not a threat to call it.
 fn inside_longer_number(text: &str, start: usize, end: usize) -> bool {
@@ -67,5 +86,17 @@ mod tests {
         let matcher = CueMatcher::new([(1u8, &cues)]);
         assert!(matcher.found("手机13812345678").is_empty());
         assert_eq!(matcher.found("我要打12345投诉").len(), 1);
+    }
+
+    #[test]
+    fn a_negated_cue_is_not_meant() {
+        let cues = vec!["转人工".to_string()];
+        let matcher = CueMatcher::new([(1u8, &cues)]);
+        let negators = vec!["不用".to_string()];
+        assert!(matcher.found_affirmed("不用转人工了", &negators).is_empty());
+        assert_eq!(
+            matcher.found_affirmed("理财亏了,转人工", &negators).len(),
+            1
+        );
     }
 }

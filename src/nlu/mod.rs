@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::content::{Catalog, LocaleContent, RiskKind};
-use crate::domain::{Channel, Expectation, IntentId, Locale};
+use crate::content::{Catalog, Intent, LocaleContent, RiskKind};
+use crate::domain::{Channel, Expectation, FollowUpId, IntentId, Locale, TraitName};
 use crate::privacy::{self, MaskedText};
 
 pub use emotion::{Emotion, EmotionDetector};
@@ -86,6 +86,18 @@ pub struct Parse {
     pub emotion: Emotion,
     pub risk: RiskFlags,
     pub expectations: Vec<Expectation>,
+    /// The intents whose handoff cue phrases the message contains, not negated (`不用转人工`
+    /// is not a request). Phrases are normalised once, when the content is loaded, so
+    /// full-width and traditional forms match too.
+    pub cued: Vec<IntentId>,
+    /// The follow-up worries the message raises, as (intent, worry): which one applies
+    /// depends on the customer's open case, which only the dialogue knows.
+    pub follow_ups: Vec<(IntentId, FollowUpId)>,
+    /// The case traits the words show, as (intent, trait, value): `取钱` is a
+    /// withdrawal for the ATM intent.
+    pub traits: Vec<(IntentId, TraitName, TraitName)>,
+    /// The message says a problem is settled or is not one (`已经退回来了`).
+    pub settled: bool,
 }
 
 /// The intent of one clause of a message.
@@ -95,6 +107,11 @@ pub struct Clause {
     pub start: usize,
     pub end: usize,
     pub intent: Option<ScoredIntent>,
+    /// The intents whose keywords the clause contains: it names their problem in their
+    /// own words.
+    pub named: Vec<IntentId>,
+    /// The clause says a problem is settled or is not one (`已经退回来了`, `不是要挂失`).
+    pub settled: bool,
 }
 
 /// A message understood as a whole and clause by clause.
@@ -121,6 +138,10 @@ impl MessageUnderstanding {
                 emotion: Emotion::default(),
                 risk: RiskFlags::default(),
                 expectations: Vec::new(),
+                cued: Vec::new(),
+                follow_ups: Vec::new(),
+                traits: Vec::new(),
+                settled: false,
             },
             clauses: Vec::new(),
         }
@@ -136,6 +157,13 @@ impl MessageUnderstanding {
         understanding.whole.candidates = vec![scored.clone()];
         understanding.whole.intent = Some(scored);
         understanding
+    }
+
+    /// The same choice, made by sending `text` (a quick reply's label): kept, masked,
+    /// as what the customer said.
+    pub fn said(mut self, text: &str) -> MessageUnderstanding {
+        self.text = privacy::mask(text);
+        self
     }
 }
 
@@ -197,6 +225,22 @@ struct LocaleUnderstanding {
     emotion: EmotionDetector,
     risk: cues::CueMatcher<RiskKind>,
     expectations: cues::CueMatcher<Expectation>,
+    /// The handoff cue phrases, by intent: index into `cued_intents`.
+    handoff_cues: cues::CueMatcher<usize>,
+    cued_intents: Vec<IntentId>,
+    /// Every intent's keywords: index into `keyword_intents`.
+    keywords: cues::CueMatcher<usize>,
+    keyword_intents: Vec<IntentId>,
+    /// The lexicon's `settled` phrases.
+    settled: cues::CueMatcher<()>,
+    /// Every intent's follow-up phrases: index into `worries`.
+    follow_up_cues: cues::CueMatcher<usize>,
+    worries: Vec<(IntentId, FollowUpId)>,
+    /// Every intent's trait phrases: index into `trait_values`.
+    trait_cues: cues::CueMatcher<usize>,
+    trait_values: Vec<(IntentId, TraitName, TraitName)>,
+    /// The lexicon's negators, normalised: a cue right after one is not meant.
+    negators: Vec<String>,
 }
 
 /// The trained understanding of every locale of a catalog.
@@ -229,6 +273,40 @@ pub fn analyser_for(content: &LocaleContent) -> Analyser {
     Analyser::new(content.locale, &content.dictionary, &keywords)
 }
 
+/// Every intent's follow-up worries with their phrases, in content order.
+fn follow_ups(
+    content: &LocaleContent,
+) -> impl Iterator<Item = (&IntentId, &FollowUpId, &Vec<String>)> {
+    content.intents.iter().flat_map(|intent| {
+        intent
+            .follow_ups
+            .iter()
+            .map(move |(worry, phrases)| (&intent.id, worry, phrases))
+    })
+}
+
+/// Every intent's trait values with their phrases, in content order.
+#[allow(clippy::type_complexity)]
+fn traits(
+    content: &LocaleContent,
+) -> impl Iterator<Item = (&IntentId, &TraitName, &TraitName, &Vec<String>)> {
+    content.intents.iter().flat_map(|intent| {
+        intent.traits.iter().flat_map(move |(name, values)| {
+            values
+                .iter()
+                .map(move |(value, phrases)| (&intent.id, name, value, phrases))
+        })
+    })
+}
+
+/// The intents with handoff cue phrases, in content order.
+fn on_cue(content: &LocaleContent) -> impl Iterator<Item = &Intent> {
+    content
+        .intents
+        .iter()
+        .filter(|i| !i.handoff.cues.is_empty())
+}
+
 /// Today's date on the bank's clock (relative dates such as `昨天` resolve against it).
 pub fn bank_today() -> NaiveDate {
     crate::domain::Clock::system().bank_today()
@@ -258,11 +336,20 @@ impl LocaleUnderstanding {
                     .skip(span.start)
                     .take(span.end - span.start)
                     .collect();
-                let ranking = model.rank(&analyser.analyse(&clause));
+                let analysis = analyser.analyse(&clause);
+                let ranking = model.rank(&analysis);
+                let normalized = analysis.normalized.to_text();
                 Clause {
                     start: span.start,
                     end: span.end,
                     intent: ranking.best().map(scored),
+                    named: self
+                        .keywords
+                        .found(&normalized)
+                        .into_iter()
+                        .map(|i| self.keyword_intents[i].clone())
+                        .collect(),
+                    settled: !self.settled.found(&normalized).is_empty(),
                 }
             })
             .collect()
@@ -300,6 +387,45 @@ impl Understanding {
                     expectations: cues::CueMatcher::new(
                         lexicon.expectations.iter().map(|(k, v)| (*k, v)),
                     ),
+                    handoff_cues: cues::CueMatcher::new(
+                        on_cue(content)
+                            .enumerate()
+                            .map(|(i, intent)| (i, &intent.handoff.cues)),
+                    ),
+                    cued_intents: on_cue(content).map(|i| i.id.clone()).collect(),
+                    keywords: cues::CueMatcher::new(
+                        content
+                            .intents
+                            .iter()
+                            .enumerate()
+                            .map(|(i, intent)| (i, &intent.keywords)),
+                    ),
+                    keyword_intents: content.intents.iter().map(|i| i.id.clone()).collect(),
+                    settled: cues::CueMatcher::new([((), &lexicon.settled)]),
+                    follow_up_cues: cues::CueMatcher::new(
+                        follow_ups(content)
+                            .enumerate()
+                            .map(|(i, (_, _, phrases))| (i, phrases)),
+                    ),
+                    worries: follow_ups(content)
+                        .map(|(intent, worry, _)| (intent.clone(), worry.clone()))
+                        .collect(),
+                    trait_cues: cues::CueMatcher::new(
+                        traits(content)
+                            .enumerate()
+                            .map(|(i, (_, _, _, phrases))| (i, phrases)),
+                    ),
+                    trait_values: traits(content)
+                        .map(|(intent, name, value, _)| {
+                            (intent.clone(), name.clone(), value.clone())
+                        })
+                        .collect(),
+                    negators: lexicon
+                        .negators
+                        .iter()
+                        .map(|n| normalize(n).to_text())
+                        .filter(|n| !n.trim().is_empty())
+                        .collect(),
                 },
             );
         }
@@ -348,6 +474,25 @@ impl Understanding {
                 .found(&normalized_text)
                 .into_iter()
                 .collect(),
+            cued: understanding
+                .handoff_cues
+                .found_affirmed(&normalized_text, &understanding.negators)
+                .into_iter()
+                .map(|i| understanding.cued_intents[i].clone())
+                .collect(),
+            follow_ups: understanding
+                .follow_up_cues
+                .found(&normalized_text)
+                .into_iter()
+                .map(|i| understanding.worries[i].clone())
+                .collect(),
+            traits: understanding
+                .trait_cues
+                .found(&normalized_text)
+                .into_iter()
+                .map(|i| understanding.trait_values[i].clone())
+                .collect(),
+            settled: !understanding.settled.found(&normalized_text).is_empty(),
         };
         let clauses = if clauses {
             understanding.clauses_of(text, &analysis.normalized, channel)

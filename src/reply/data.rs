@@ -57,8 +57,14 @@ pub fn with_demand(data: &mut Map<String, Value>, demand: &Demand) {
         .iter()
         .map(|(k, v)| (k.to_string(), Value::String(v.value.to_string())))
         .collect();
+    let traits: Map<String, Value> = demand
+        .traits
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .collect();
     data.insert("slots".into(), Value::Object(said));
     data.insert("values".into(), Value::Object(values));
+    data.insert("traits".into(), Value::Object(traits));
 }
 
 /// Adds a commitment's deadline.

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::content::{Catalog, LocaleContent, Part, SystemPart};
 use crate::dialogue::{Conversation, Step, TurnPlan};
-use crate::domain::{Channel, HandoffReason, IntentId, Locale};
+use crate::domain::{Channel, FollowUpId, HandoffReason, IntentId, Locale, SlotName};
 
 pub use prompts::LongPrompt;
 pub use situation::{STRONG_FEELING, Situation};
@@ -56,6 +56,8 @@ enum Source {
     Restate(IntentId),
     Guidance(IntentId),
     Commitment(IntentId),
+    FollowUp(IntentId, FollowUpId),
+    Question(IntentId, SlotName),
 }
 
 /// Renders replies for every locale of a catalogue. Templates are compiled once.
@@ -93,6 +95,21 @@ impl Composer {
                 add(Source::Restate(id.clone()), &t.restate);
                 add(Source::Guidance(id.clone()), &t.guidance);
                 add(Source::Commitment(id.clone()), &t.commitment);
+                for (worry, part) in &t.follow_ups {
+                    add(Source::FollowUp(id.clone(), worry.clone()), part);
+                }
+            }
+            for intent in &content.intents {
+                for slot in &intent.slots {
+                    let source = Source::Question(intent.id.clone(), slot.name.clone());
+                    let name = format!("{locale}/{source:?}");
+                    if registry
+                        .register_template_string(&name, &slot.question)
+                        .is_ok()
+                    {
+                        names.insert((locale, source, 0, 0), name);
+                    }
+                }
             }
         }
         Composer { registry, names }
@@ -284,6 +301,7 @@ impl Composition<'_> {
                 }
                 (self.system(part, data), vec![])
             }
+            Step::DetailNoted => (self.system(SystemPart::DetailNoted, data), vec![]),
             Step::Restate { demand } => {
                 let Some(d) = self.conversation.ledger.get(*demand) else {
                     return (None, vec![]);
@@ -295,12 +313,19 @@ impl Composition<'_> {
                 )
             }
             Step::Ask { intent, slot } => {
-                let question = self
-                    .content
-                    .intent(intent)
-                    .and_then(|i| i.slots.iter().find(|s| &s.name == slot))
-                    .map(|s| s.question.clone())
-                    .unwrap_or_default();
+                // The question is a template too: it may say back what is known.
+                let mut known = data.clone();
+                if let Some(d) = self
+                    .conversation
+                    .ledger
+                    .all()
+                    .iter()
+                    .rev()
+                    .find(|d| &d.intent == intent)
+                {
+                    data::with_demand(&mut known, d);
+                }
+                let question = self.question(intent, slot, known).unwrap_or_default();
                 data.insert("question".into(), Value::String(question));
                 (self.system(SystemPart::Ask, data), vec![])
             }
@@ -325,6 +350,40 @@ impl Composition<'_> {
                     self.intent_part(Source::Guidance(d.intent.clone()), &d.intent, data),
                     quick,
                 )
+            }
+            Step::Answer { intent } => {
+                let quick = self
+                    .content
+                    .templates
+                    .intents
+                    .get(intent)
+                    .map(|t| t.quick_replies.clone())
+                    .unwrap_or_default();
+                (
+                    self.intent_part(Source::Guidance(intent.clone()), intent, data),
+                    quick,
+                )
+            }
+            Step::FollowUp { demand, worry } => {
+                let Some(d) = self.conversation.ledger.get(*demand) else {
+                    return (None, vec![]);
+                };
+                data::with_demand(&mut data, d);
+                if let Some(i) = self.content.intent(&d.intent) {
+                    data::with_intent(&mut data, self.content, i);
+                }
+                // The promise already made about this case, if any, for "by when".
+                if let Some(c) = self
+                    .conversation
+                    .commitments
+                    .iter()
+                    .rev()
+                    .find(|c| c.intent == d.intent)
+                {
+                    data::with_deadline(&mut data, c.by, self.content.locale);
+                }
+                let source = Source::FollowUp(d.intent.clone(), worry.clone());
+                (self.intent_part(source, &d.intent, data), vec![])
             }
             Step::Commitment { demand, by } => {
                 let Some(d) = self.conversation.ledger.get(*demand) else {
@@ -429,7 +488,8 @@ impl Composition<'_> {
             Source::Restate(_) => &templates.restate,
             Source::Guidance(_) => &templates.guidance,
             Source::Commitment(_) => &templates.commitment,
-            Source::System(_) => return None,
+            Source::FollowUp(_, worry) => templates.follow_ups.get(worry)?,
+            Source::System(_) | Source::Question(..) => return None,
         };
         if !data.contains_key("title")
             && let Some(i) = self.content.intent(intent)
@@ -449,6 +509,26 @@ impl Composition<'_> {
 
     /// Renders the first matching rule of a part, with a variant that changes from turn to
     /// turn and from conversation to conversation.
+    /// A slot's question, rendered with what is known of the demand.
+    fn question(
+        &self,
+        intent: &IntentId,
+        slot: &SlotName,
+        data: Map<String, Value>,
+    ) -> Option<String> {
+        let source = Source::Question(intent.clone(), slot.clone());
+        let name = self
+            .composer
+            .names
+            .get(&(self.content.locale, source, 0, 0))?;
+        let rendered = self
+            .composer
+            .registry
+            .render(name, &Value::Object(data))
+            .ok()?;
+        Some(rendered.trim().to_string())
+    }
+
     fn render(
         &self,
         situation: &Situation,

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use super::{Composer, Source, data};
-use crate::content::{Conditions, Intent, LocaleContent, Part, PromptLimit, SystemPart};
+use crate::content::{Conditions, Intent, LocaleContent, Part, PromptLimit, Slot, SystemPart};
 use crate::domain::Channel;
 
 /// Stands in for what a customer said of a slot ("3000元", "人民路支行"): four characters
@@ -82,7 +82,12 @@ impl Composer {
                     .intents
                     .iter()
                     .flat_map(|i| i.slots.iter().map(move |s| (i, s)))
-                    .map(|(i, s)| (format!("{}/{}", i.id, s.name), s.question.clone()))
+                    .map(|(i, s)| {
+                        (
+                            format!("{}/{}", i.id, s.name),
+                            self.sample_question(content, i, s),
+                        )
+                    })
                     .collect()
             } else {
                 vec![(String::new(), String::new())]
@@ -108,12 +113,17 @@ impl Composer {
                 continue;
             };
             let data = intent_data(content, intent, sample_date);
-            let parts = [
+            let fixed = [
                 (Source::Reassure(id.clone()), &templates.reassure),
                 (Source::Restate(id.clone()), &templates.restate),
                 (Source::Guidance(id.clone()), &templates.guidance),
                 (Source::Commitment(id.clone()), &templates.commitment),
             ];
+            let follow_ups = templates
+                .follow_ups
+                .iter()
+                .map(|(worry, part)| (Source::FollowUp(id.clone(), worry.clone()), part));
+            let parts = fixed.into_iter().chain(follow_ups);
             for (source, part) in parts {
                 for (line, text) in self.phone_renderings(content, source, part, &data) {
                     check(at(&format!("templates/{locale}/{id}.yaml"), line), text);
@@ -126,6 +136,19 @@ impl Composer {
     /// Each variant of each rule of `part` that a phone call can reach, with its line.
     /// Rules are tried in order, so a rule is unreachable when an earlier one holds
     /// whenever it does (`{reason: x, channel: ivr}` hides `{reason: x}` on the phone).
+    /// A slot's question as the caller hears it before anything is known of the case.
+    fn sample_question(&self, content: &LocaleContent, intent: &Intent, slot: &Slot) -> String {
+        let source = Source::Question(intent.id.clone(), slot.name.clone());
+        self.names
+            .get(&(content.locale, source, 0, 0))
+            .and_then(|name| {
+                self.registry
+                    .render(name, &Value::Object(data::base(content)))
+                    .ok()
+            })
+            .unwrap_or_else(|| slot.question.clone())
+    }
+
     fn phone_renderings(
         &self,
         content: &LocaleContent,

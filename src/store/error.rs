@@ -9,6 +9,10 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// A value of ours could not be written as JSON: a bug, never a reason to store a
+    /// default in its place.
+    #[error("cannot serialise {0}")]
+    Unserialisable(String),
     #[error("creating the data directory {path}: {source}")]
     DataDir {
         path: String,

@@ -28,18 +28,10 @@ pub use outbox::{AfterFailure, Delivery, DeliveryQuery, DeliveryStatus, OutboxCo
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use crate::dialogue::Conversation;
-use crate::domain::{ConversationId, HandoffId, HandoffReason, Priority, WebhookName, vocab_enum};
+use crate::dialogue::{Conversation, HandoffSummary};
+pub use crate::domain::Role;
+use crate::domain::{ConversationId, HandoffId, HandoffReason, Priority, WebhookName};
 use crate::privacy::MaskedText;
-
-vocab_enum! {
-    /// Who said a line of the transcript.
-    #[derive(Serialize, Deserialize)]
-    pub enum Role ("role") {
-        Customer = "customer",
-        Bot = "bot",
-    }
-}
 
 /// One line of a transcript.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -49,14 +41,14 @@ pub struct TranscriptLine {
     pub at: DateTime<Utc>,
 }
 
-/// A handoff as stored: the summary is kept as the JSON the agent desk reads.
+/// A handoff as stored, with the summary the agent desk reads.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredHandoff {
     pub id: HandoffId,
     pub conversation_id: ConversationId,
     pub reason: HandoffReason,
     pub priority: Priority,
-    pub summary: serde_json::Value,
+    pub summary: HandoffSummary,
     pub created_at: DateTime<Utc>,
 }
 

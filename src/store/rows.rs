@@ -71,14 +71,13 @@ pub(super) fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
-pub(super) fn to_json<T: serde::Serialize>(value: &T) -> String {
-    // Serialising our own types to JSON cannot fail: no maps with non-string keys.
-    serde_json::to_string(value).unwrap_or_default()
+pub(super) fn to_json<T: serde::Serialize>(value: &T, what: &str) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Unserialisable(format!("{what}: {e}")))
 }
 
 /// A unit enum stored as its snake_case name (reasons, priorities, emotions).
 pub(super) fn from_name<T: DeserializeOwned>(name: &str, what: &str) -> Result<T, StoreError> {
-    from_json(&to_json(&name), what)
+    from_json(&to_json(&name, what)?, what)
 }
 
 /// A handoff row read with [`HANDOFF_COLUMNS`].

@@ -128,7 +128,7 @@ macro_rules! sql_store {
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
                     )
                     .bind(id)
-                    .bind($crate::store::rows::to_json(conversation))
+                    .bind($crate::store::rows::to_json(conversation, "conversation")?)
                     .bind(i64::from(conversation.turn))
                     .bind(conversation.state.as_str())
                     .bind(conversation.channel.as_str())
@@ -141,7 +141,7 @@ macro_rules! sql_store {
                         "UPDATE conversations SET state = $1, turn = $2, status = $3, \
                          updated_at = $4 WHERE id = $5 AND turn = $6",
                     )
-                    .bind($crate::store::rows::to_json(conversation))
+                    .bind($crate::store::rows::to_json(conversation, "conversation")?)
                     .bind(i64::from(conversation.turn))
                     .bind(conversation.state.as_str())
                     .bind(now)
@@ -209,7 +209,7 @@ macro_rules! sql_store {
                     .bind(handoff.conversation_id.as_str())
                     .bind(handoff.reason.as_str())
                     .bind(handoff.priority.as_str())
-                    .bind(handoff.summary.to_string())
+                    .bind($crate::store::rows::to_json(&handoff.summary, "handoff summary")?)
                     .bind(facts.day)
                     .bind(handoff.created_at)
                     .execute(&mut *tx)

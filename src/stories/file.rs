@@ -41,6 +41,11 @@ pub struct Expect {
     pub reply_contains: Vec<String>,
     #[serde(default)]
     pub reply_not_contains: Vec<String>,
+    /// How the reply must begin (the first of the four steps, a handoff's "yes").
+    pub reply_starts_with: Option<String>,
+    /// Exactly the demands the conversation holds after the turn (any status), in any
+    /// order: no demand invented, none dropped.
+    pub demands: Option<Vec<String>>,
     /// The handoff reason this turn hands off with, or `none`.
     pub handoff: Option<String>,
     /// `active`, `handed_off` or `closed` after the turn.

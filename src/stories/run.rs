@@ -139,7 +139,27 @@ fn difference(expect: &Expect, outcome: &TurnOutcome) -> Option<String> {
             ));
         }
     }
+    if let Some(expected) = &expect.demands {
+        let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+        let mut got: Vec<&str> = outcome
+            .conversation
+            .ledger
+            .all()
+            .iter()
+            .map(|d| d.intent.as_str())
+            .collect();
+        expected.sort_unstable();
+        got.sort_unstable();
+        if got != expected {
+            return Some(format!("demands: expected {expected:?}, got {got:?}"));
+        }
+    }
     let reply = &outcome.reply.text;
+    if let Some(start) = &expect.reply_starts_with {
+        if !reply.starts_with(start.as_str()) {
+            return Some(format!("reply does not start with `{start}`"));
+        }
+    }
     if let Some(missing) = expect.reply_contains.iter().find(|w| !reply.contains(*w)) {
         return Some(format!("reply does not contain `{missing}`"));
     }

@@ -27,7 +27,7 @@ fn ids(page: &Value) -> Vec<&str> {
 async fn a_desk_lists_pending_handoffs_newest_first_and_acknowledges_one() {
     let app = spawn_app().await;
     let first = hand_off(&app, "desk-1", "转人工").await;
-    let second = hand_off(&app, "desk-2", "我要找人工客服").await;
+    let second = hand_off(&app, "desk-2", "你们乱扣我年费,我要找人工客服").await;
 
     let pending = app.get("/v1/handoffs?status=pending").await;
     assert_eq!(pending.status, 200, "{}", pending.body);
@@ -38,8 +38,15 @@ async fn a_desk_lists_pending_handoffs_newest_first_and_acknowledges_one() {
     assert_eq!(newest["reason"], "customer_request");
     assert!(newest["summary"]["synopsis"].is_string(), "{newest}");
     assert_eq!(
-        newest["summary"]["demands"][0]["title"], "要求转人工客服",
+        newest["summary"]["demands"][0]["title"],
+        "费用争议(年费 / 短信费 / 小额账户管理费 / 手续费)",
         "desks show the intent's title from the content"
+    );
+    let first_summary = &pending.body["handoffs"][1]["summary"];
+    assert_eq!(
+        first_summary["demands"],
+        serde_json::json!([]),
+        "asking for a person is not a demand of its own: {first_summary}"
     );
 
     let acked = app

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use frontline::dialogue::Conversation;
+use frontline::dialogue::{Conversation, EmotionSummary, HandoffSummary, RiskSummary};
 use frontline::domain::{
     Channel, ConversationId, Customer, EmotionLabel, HandoffId, HandoffReason, Locale, Priority,
     WebhookName,
@@ -247,12 +247,40 @@ async fn handed_off(store: &PostgresStore, n: usize) -> String {
         now,
     );
     conversation.turn = 1;
+    let summary = HandoffSummary {
+        conversation_id: id.clone(),
+        channel: Channel::Web,
+        locale: Locale::ZhCn,
+        customer: Customer::default(),
+        primary_intent: None,
+        demands: Vec::new(),
+        slots: Default::default(),
+        emotion: EmotionSummary {
+            current: EmotionLabel::Neutral,
+            peak: EmotionLabel::Neutral,
+            peak_intensity: 0.0,
+        },
+        expectations: Vec::new(),
+        risk: RiskSummary {
+            escalation_threat: false,
+            regulator_mentioned: false,
+            media_mentioned: false,
+            legal_mentioned: false,
+        },
+        reason: HandoffReason::CustomerRequest,
+        priority: Priority::Normal,
+        synopsis: frontline::privacy::mask(""),
+        transcript: Vec::new(),
+        commitments: Vec::new(),
+        suggested_next_steps: Vec::new(),
+        created_at: now,
+    };
     let handoff = StoredHandoff {
         id: HandoffId::new(),
         conversation_id: id,
         reason: HandoffReason::CustomerRequest,
         priority: Priority::Normal,
-        summary: json!({}),
+        summary,
         created_at: now,
     };
     let payload = json!({"id": handoff.id.as_str(), "priority": "normal"}).to_string();

@@ -180,6 +180,17 @@ impl<'c> Turn<'_, 'c> {
         // `yesterday at 3pm`: soothing it would sound absurd.
         let answering =
             matches!(&phase, Phase::Slot { demand, slot } if self.answers(*demand, slot));
+        if !answering && let Some((demand, worry)) = self.follow_up() {
+            // A worry about the case (how long? my credit record?) is answered in the
+            // case's context, and the question the bot was waiting for stays open. The
+            // case was soothed when it was raised: only a visible feeling is soothed now.
+            self.soothe_feeling();
+            self.conversation.fallbacks_in_a_row = 0;
+            self.focus = Some(demand);
+            self.plan.say(Step::FollowUp { demand, worry });
+            self.repeat_question(&phase);
+            return;
+        }
         if !answering {
             self.soothe_if_needed();
         }
@@ -190,6 +201,7 @@ impl<'c> Turn<'_, 'c> {
             Phase::Correction { demand } => self.answer_correction(demand),
             Phase::Resolution { demand } => self.answer_resolution(demand),
             Phase::GoodbyeCheck => self.answer_goodbye_check(),
+            Phase::AnythingElse => self.answer_anything_else(),
         };
         if let Answer::SomethingElse = answer {
             self.new_message();
@@ -215,6 +227,23 @@ impl<'c> Turn<'_, 'c> {
             .or_else(|| self.mentions.first().map(|m| m.intent.kind))
             .unwrap_or(IntentKind::Request);
         if new_complaint.is_some() || (negative && emotion.intensity >= NOTABLE_EMOTION) {
+            self.plan.say(Step::Soothe { emotion, kind });
+        }
+    }
+
+    /// Soothing for a visible negative feeling only (not for a complaint already heard).
+    fn soothe_feeling(&mut self) {
+        let emotion = self.input.understanding.whole.emotion;
+        let negative =
+            emotion.label != EmotionLabel::Neutral && emotion.label != EmotionLabel::Satisfied;
+        if negative && emotion.intensity >= NOTABLE_EMOTION {
+            let kind = self
+                .conversation
+                .ledger
+                .all()
+                .last()
+                .and_then(|d| self.content.intent(&d.intent))
+                .map_or(IntentKind::Request, |i| i.kind);
             self.plan.say(Step::Soothe { emotion, kind });
         }
     }
@@ -320,6 +349,19 @@ impl<'c> Turn<'_, 'c> {
             self.set_phase(Phase::Correction { demand });
             return Answer::Answered;
         }
+        if self.adds_detail_to(demand) {
+            // `对了,当时屏幕显示交易失败`: not a yes or a no, but more about the same case.
+            // Kept for the agent; the restatement still waits for its answer.
+            let note = self.input.understanding.text.clone();
+            if let Some(d) = self.conversation.ledger.get_mut(demand) {
+                d.notes.push(note);
+            }
+            self.conversation.fallbacks_in_a_row = 0;
+            self.plan.say(Step::DetailNoted);
+            self.plan.say(Step::Confirm);
+            self.focus = Some(demand);
+            return Answer::Answered;
+        }
         Answer::SomethingElse
     }
 
@@ -395,6 +437,19 @@ impl<'c> Turn<'_, 'c> {
         Answer::SomethingElse
     }
 
+    /// After "anything else?": no (`没有了`) or goodbye end the conversation; anything
+    /// else, thanks included, is a new message.
+    fn answer_anything_else(&mut self) -> Answer {
+        let nothing_more = self.is(Act::Deny) || self.says_goodbye();
+        if nothing_more && self.mentions.is_empty() {
+            self.conversation.fallbacks_in_a_row = 0;
+            self.close();
+            return Answer::Answered;
+        }
+        self.set_phase(Phase::Listening);
+        Answer::SomethingElse
+    }
+
     /// A message that is not an answer to a question: a new demand, a greeting, thanks,
     /// a goodbye, or something not understood.
     fn new_message(&mut self) {
@@ -447,16 +502,13 @@ impl<'c> Turn<'_, 'c> {
         self.advance(focus);
     }
 
-    /// Conversation intents (greeting, thanks) answer with their own guidance template.
+    /// Conversation intents (greeting, thanks) answer with their own guidance template;
+    /// they are not demands and stay out of the ledger.
     fn say_guidance_of_conversation_intent(&mut self) {
         if let Some(intent) = self.intent {
-            let (at, _) = self
-                .conversation
-                .ledger
-                .raise(&intent.id, self.conversation.turn);
-            // Conversation intents are not demands: raised only to render, then settled.
-            self.plan.say(Step::Guidance { demand: at });
-            self.conversation.ledger.mark_addressed(at);
+            self.plan.say(Step::Answer {
+                intent: intent.id.clone(),
+            });
         }
     }
 
@@ -506,6 +558,9 @@ impl<'c> Turn<'_, 'c> {
             return;
         };
         self.plan.say(Step::Guidance { demand });
+        if let Some(d) = self.conversation.ledger.get_mut(demand) {
+            d.guided = true;
+        }
         if let Some(commitment) = intent.commitment {
             self.plan.say(Step::Commitment {
                 demand,
@@ -533,7 +588,7 @@ impl<'c> Turn<'_, 'c> {
             }
             None => {
                 self.plan.say(Step::AnythingElse);
-                self.set_phase(Phase::Listening);
+                self.set_phase(Phase::AnythingElse);
             }
         }
     }
@@ -559,13 +614,42 @@ impl<'c> Turn<'_, 'c> {
         self.conversation.state = ConversationState::Closed;
     }
 
+    /// What the words showed about a case (`存钱` → a deposit) goes to every demand of
+    /// that intent; a later word wins (`不对,是存款`). The plan is worded after this, so
+    /// this turn's restatement already says it back.
+    fn note_traits(&mut self) {
+        for (intent, name, value) in &self.input.understanding.whole.traits {
+            for at in 0..self.conversation.ledger.all().len() {
+                if let Some(d) = self.conversation.ledger.get_mut(at) {
+                    if &d.intent == intent {
+                        d.traits.insert(name.clone(), value.clone());
+                    }
+                }
+            }
+        }
+    }
+
     /// Decides about a handoff and returns the plan.
     fn finish(mut self) -> TurnPlan {
+        self.note_traits();
         let mut intents: Vec<&Intent> = self.mentions.iter().map(|m| m.intent).collect();
         if let Some(intent) = self.intent.filter(|i| !i.is_demand()) {
             intents.push(intent);
         }
-        let cued = escalation::cued(&intents, self.input.text);
+        let cued = escalation::cued(&intents, &self.input.understanding.whole.cued, self.content);
+        // A cue such as `说是保本` hands the case to a person, but the customer first hears
+        // the rules (the risk disclosures) if they have not yet: never a bare transfer.
+        let unguided: Vec<DemandIndex> = cued
+            .iter()
+            .filter(|i| i.handoff.when == HandoffWhen::OnCue)
+            .filter_map(|i| {
+                self.conversation
+                    .ledger
+                    .all()
+                    .iter()
+                    .position(|d| d.intent == i.id && !d.guided)
+            })
+            .collect();
         let signals = Signals {
             intents,
             cued,
@@ -580,12 +664,33 @@ impl<'c> Turn<'_, 'c> {
             self.plan.steps.retain(|s| {
                 matches!(
                     s,
-                    Step::Soothe { .. } | Step::Reassure { .. } | Step::Guidance { .. }
+                    Step::Soothe { .. }
+                        | Step::Reassure { .. }
+                        | Step::Guidance { .. }
+                        | Step::Answer { .. }
                 )
             });
-            self.plan.say(Step::Handoff {
+            for demand in unguided {
+                if !self.plan.steps.contains(&Step::Guidance { demand }) {
+                    self.plan.say(Step::Guidance { demand });
+                }
+            }
+            let handoff = Step::Handoff {
                 reason: decision.reason,
-            });
+            };
+            if decision.reason == HandoffReason::CustomerRequest {
+                // Asked for a person: the yes comes right after any soothing, before
+                // anything else the bot has to say.
+                let at = self
+                    .plan
+                    .steps
+                    .iter()
+                    .take_while(|s| matches!(s, Step::Soothe { .. } | Step::Reassure { .. }))
+                    .count();
+                self.plan.steps.insert(at, handoff);
+            } else {
+                self.plan.say(handoff);
+            }
             self.plan.handoff = Some(decision);
             self.conversation.ledger.hand_off_open();
             self.conversation.state = ConversationState::HandedOff {

@@ -8,7 +8,7 @@ use super::{CLEAR_NEW_DEMAND, Turn};
 use crate::content::{ConversationAct as Act, Intent};
 use crate::dialogue::demands;
 use crate::dialogue::ledger::DemandIndex;
-use crate::domain::SlotName;
+use crate::domain::{FollowUpId, SlotName};
 
 impl<'c> Turn<'_, 'c> {
     /// Whether the whole message is the conversational act `act`.
@@ -71,6 +71,47 @@ impl<'c> Turn<'_, 'c> {
             false,
         );
         probe.contains_key(slot)
+    }
+
+    /// The follow-up worry the message raises about one of the customer's cases (the
+    /// latest first), unless it clearly raises a new demand instead.
+    pub(super) fn follow_up(&self) -> Option<(DemandIndex, FollowUpId)> {
+        let raised = &self.input.understanding.whole.follow_ups;
+        if raised.is_empty() {
+            return None;
+        }
+        let ledger = self.conversation.ledger.all();
+        let new_demand = self
+            .mentions
+            .iter()
+            .any(|m| !ledger.iter().any(|d| d.intent == m.intent.id));
+        let sure = self
+            .input
+            .understanding
+            .whole
+            .intent
+            .as_ref()
+            .is_some_and(|s| s.confidence >= CLEAR_NEW_DEMAND);
+        if new_demand && sure {
+            return None;
+        }
+        ledger.iter().enumerate().rev().find_map(|(at, d)| {
+            raised
+                .iter()
+                .find(|(intent, _)| *intent == d.intent)
+                .map(|(_, worry)| (at, worry.clone()))
+        })
+    }
+
+    /// Whether the message only says more about `demand`: words that are no other
+    /// intent (or this demand's own), with no act in them.
+    pub(super) fn adds_detail_to(&self, demand: DemandIndex) -> bool {
+        let current = self.conversation.ledger.get(demand).map(|d| &d.intent);
+        let about_it = match self.intent {
+            None => true,
+            Some(intent) => Some(&intent.id) == current,
+        };
+        about_it && self.input.text.is_some_and(|t| !t.trim().is_empty())
     }
 
     /// Whether the message gives a slot of `demand` a value other than the one held

@@ -209,7 +209,7 @@ fn confirmation_a_yes_gives_the_guidance_and_the_deadline_then_offers_more_help(
             Step::AnythingElse,
         ]
     );
-    assert_eq!(phase(&conversation), Phase::Listening);
+    assert_eq!(phase(&conversation), Phase::AnythingElse);
     assert_eq!(
         conversation.ledger.get(0).unwrap().status,
         DemandStatus::Addressed
@@ -274,7 +274,7 @@ fn resolution_a_yes_settles_the_demand_and_a_no_goes_to_a_person() {
         helped.ledger.get(0).unwrap().status,
         DemandStatus::Addressed
     );
-    assert_eq!(phase(&helped), Phase::Listening);
+    assert_eq!(phase(&helped), Phase::AnythingElse);
 
     let mut not_helped = conversation();
     turn(
@@ -377,7 +377,7 @@ fn thanks_with_an_open_demand_thanks_back_and_returns_to_it() {
     };
     let plan = turn(&mut conversation, "谢谢", said(Some("thanks"), vec![]));
     assert!(
-        matches!(plan.steps.first(), Some(Step::Guidance { .. })),
+        matches!(plan.steps.first(), Some(Step::Answer { .. })),
         "{:?}",
         plan.steps
     );
@@ -395,4 +395,123 @@ fn closed_a_new_message_starts_over_from_listening() {
         said(Some("mobile_banking_login"), vec![]),
     );
     assert!(plan.steps.contains(&Step::Guidance { demand: 0 }));
+}
+
+#[test]
+fn anything_else_a_no_closes_and_a_new_demand_is_taken_up() {
+    let mut conversation = conversation();
+    atm_complaint_awaiting_confirmation(&mut conversation);
+    turn(&mut conversation, "对的", said(Some("affirm"), vec![]));
+    assert_eq!(phase(&conversation), Phase::AnythingElse);
+    let mut more = conversation.clone();
+
+    let plan = turn(&mut conversation, "没有了", said(Some("deny"), vec![]));
+    assert_eq!(plan.steps, vec![Step::Goodbye]);
+    assert_eq!(conversation.state, ConversationState::Closed);
+
+    turn(&mut more, "还有年费的事", said(Some("fee_dispute"), vec![]));
+    assert!(matches!(more.state, ConversationState::Active { .. }));
+    assert_eq!(
+        more.ledger.all().len(),
+        2,
+        "the fee dispute is a new demand"
+    );
+}
+
+#[test]
+fn a_follow_up_worry_is_answered_in_the_case_and_the_question_stays_open() {
+    let mut conversation = conversation();
+    atm_complaint_missing_the_amount(&mut conversation);
+    let mut worry = said(None, vec![]);
+    worry.whole.follow_ups = vec![(
+        id("atm_cash_retention"),
+        crate::domain::FollowUpId::parse("how_long").unwrap(),
+    )];
+    let plan = turn(&mut conversation, "多久能退回来", worry);
+    assert_eq!(
+        plan.steps,
+        vec![
+            Step::FollowUp {
+                demand: 0,
+                worry: crate::domain::FollowUpId::parse("how_long").unwrap(),
+            },
+            ask_amount(),
+        ]
+    );
+    assert_eq!(conversation.fallbacks_in_a_row, 0);
+    assert_eq!(conversation.ledger.all().len(), 1, "no new demand");
+}
+
+#[test]
+fn confirmation_a_detail_is_noted_for_the_agent_and_the_yes_still_awaited() {
+    let mut conversation = conversation();
+    atm_complaint_awaiting_confirmation(&mut conversation);
+    let plan = turn(
+        &mut conversation,
+        "当时屏幕显示交易失败",
+        said(None, vec![]),
+    );
+    assert_eq!(plan.steps, vec![Step::DetailNoted, Step::Confirm]);
+    assert_eq!(phase(&conversation), Phase::Confirmation { demand: 0 });
+    let notes = &conversation.ledger.get(0).unwrap().notes;
+    assert_eq!(notes.len(), 1);
+    assert_eq!(conversation.fallbacks_in_a_row, 0);
+}
+
+#[test]
+fn a_person_asked_for_inside_a_complaint_is_handed_off_at_once_the_yes_right_after_soothing() {
+    let mut conversation = conversation();
+    let mut complaint = said(Some("product_loss_risk"), vec![]);
+    complaint.whole.cued = vec![id("human_agent")];
+    let plan = turn(&mut conversation, "理财亏了两万,转人工", complaint);
+    assert_eq!(
+        plan.handoff.map(|h| h.reason),
+        Some(HandoffReason::CustomerRequest)
+    );
+    let first_not_soothing = plan
+        .steps
+        .iter()
+        .find(|s| !matches!(s, Step::Soothe { .. } | Step::Reassure { .. }));
+    assert!(
+        matches!(first_not_soothing, Some(Step::Handoff { .. })),
+        "{:?}",
+        plan.steps
+    );
+}
+
+#[test]
+fn a_mis_selling_cue_hands_off_after_the_rules_are_said() {
+    let mut conversation = conversation();
+    let mut loss = said(Some("product_loss_risk"), vec![]);
+    loss.whole.cued = vec![id("product_loss_risk")];
+    let plan = turn(&mut conversation, "说好保本的结果亏了", loss);
+    assert_eq!(plan.handoff.map(|h| h.reason), Some(HandoffReason::Policy));
+    let guidance = plan
+        .steps
+        .iter()
+        .position(|s| *s == Step::Guidance { demand: 0 });
+    let handoff = plan
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::Handoff { .. }));
+    assert!(guidance.is_some() && guidance < handoff, "{:?}", plan.steps);
+}
+
+#[test]
+fn words_that_show_a_deposit_are_kept_on_the_case() {
+    let mut conversation = conversation();
+    let mut deposit = said(Some("atm_cash_retention"), vec![]);
+    deposit.whole.traits = vec![(
+        id("atm_cash_retention"),
+        crate::domain::TraitName::parse("operation").unwrap(),
+        crate::domain::TraitName::parse("deposit").unwrap(),
+    )];
+    turn(&mut conversation, "存钱没入账", deposit);
+    let traits = &conversation.ledger.get(0).unwrap().traits;
+    assert_eq!(
+        traits
+            .get(&crate::domain::TraitName::parse("operation").unwrap())
+            .map(|v| v.as_str()),
+        Some("deposit")
+    );
 }
