@@ -1,9 +1,11 @@
 //! `POST /v1/conversations/{id}/messages` and `GET /v1/conversations/{id}`: a turn of a
-//! conversation, and the conversation as stored (masked).
+//! conversation (at most once per `Idempotency-Key`), and the conversation as stored
+//! (masked).
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -11,7 +13,8 @@ use super::{ApiError, AppState};
 use crate::conversations::{NextAction, TurnOutcome};
 use crate::dialogue::{Conversation, DemandStatus, HandoffSummary, IvrEvent, TurnRequest};
 use crate::domain::{
-    Channel, ConversationId, Customer, Dtmf, IntentId, Locale, MessageText, dtmf_pattern,
+    Channel, ConversationId, Customer, Dtmf, IdempotencyKey, IdempotencyKeyError, IntentId, Locale,
+    MessageText, dtmf_pattern,
 };
 use crate::nlu::{Emotion, ScoredIntent};
 use crate::privacy::MaskedText;
@@ -33,6 +36,50 @@ pub struct MessageRequest {
     #[schemars(regex(pattern = dtmf_pattern()))]
     dtmf: Option<String>,
     event: Option<EventField>,
+    /// The message's idempotency key, as an alternative to the `Idempotency-Key` header.
+    #[schemars(with = "Option<IdempotencyKey>")]
+    message_id: Option<String>,
+}
+
+/// The header a client names a message with, so that sending it again is safe.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// Why a message's idempotency key was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageKeyError {
+    #[error("{IDEMPOTENCY_KEY} header: {0}")]
+    Header(IdempotencyKeyError),
+    #[error("message_id: {0}")]
+    Body(IdempotencyKeyError),
+    #[error("more than one {IDEMPOTENCY_KEY} header")]
+    SeveralHeaders,
+    #[error(
+        "the {IDEMPOTENCY_KEY} header and message_id differ; send the key once, or the same in both"
+    )]
+    Differ,
+}
+
+/// A message as the turn service takes it: the turn, and the client's key for it.
+pub(super) struct Message {
+    turn: TurnRequest,
+    key: Option<IdempotencyKey>,
+}
+
+/// The `Idempotency-Key` header, if the request has one.
+fn idempotency_header(request: &HttpRequest) -> Result<Option<IdempotencyKey>, MessageKeyError> {
+    let mut values = request.headers().get_all(IDEMPOTENCY_KEY);
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(MessageKeyError::SeveralHeaders);
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| MessageKeyError::Header(IdempotencyKeyError::NotPrintable))?;
+    IdempotencyKey::parse(value)
+        .map(Some)
+        .map_err(MessageKeyError::Header)
 }
 
 /// `event` as IVR platforms send it.
@@ -44,7 +91,19 @@ pub(super) enum EventField {
 }
 
 impl MessageRequest {
-    pub(super) fn check(self) -> Result<TurnRequest, ApiError> {
+    /// The request as the turn service takes it, with the key from `header` (the
+    /// `Idempotency-Key` header) or `message_id`.
+    pub(super) fn check(self, header: Option<IdempotencyKey>) -> Result<Message, ApiError> {
+        let body = self
+            .message_id
+            .as_deref()
+            .map(IdempotencyKey::parse)
+            .transpose()
+            .map_err(MessageKeyError::Body)?;
+        let key = match (header, body) {
+            (Some(header), Some(body)) if header != body => Err(MessageKeyError::Differ)?,
+            (header, body) => header.or(body),
+        };
         if let Some(c) = self.asr_confidence
             && !(0.0..=1.0).contains(&c)
         {
@@ -63,7 +122,7 @@ impl MessageRequest {
                 "text is required unless dtmf or event is given".into(),
             ));
         }
-        Ok(TurnRequest {
+        let turn = TurnRequest {
             text: self.text,
             dtmf,
             asr_confidence: self.asr_confidence,
@@ -74,7 +133,8 @@ impl MessageRequest {
             channel: self.channel,
             locale: self.locale,
             customer: self.customer,
-        })
+        };
+        Ok(Message { turn, key })
     }
 }
 
@@ -121,10 +181,10 @@ pub(super) enum Action {
 
 impl Action {
     /// The turn's next action as IVR platforms read it: listening needs no instruction.
-    fn of(next: NextAction) -> Option<Action> {
+    fn of(next: &NextAction) -> Option<Action> {
         match next {
             NextAction::Transfer { queue, handoff, .. } => Some(Action::Transfer {
-                queue,
+                queue: queue.clone(),
                 handoff_id: handoff.as_str().to_string(),
             }),
             NextAction::Hangup => Some(Action::Hangup),
@@ -158,13 +218,35 @@ fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
     ConversationId::parse(raw).map_err(|e| ApiError::InvalidConversationId(e.to_string()))
 }
 
+/// `POST /v1/conversations/{id}/messages`. A message with an idempotency key is taken at
+/// most once: a retry gets the first answer, byte for byte.
 pub async fn post_message(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    http: HttpRequest,
     request: web::Json<MessageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = conversation_id(&path)?;
-    let request = request.into_inner().check()?;
+    let header = idempotency_header(&http)?;
+    let Message { turn, key } = request.into_inner().check(header)?;
+    let body = match key {
+        Some(key) => {
+            state
+                .conversations
+                .take_turn_once(id, turn, key, answer)
+                .await?
+        }
+        None => answer(&state.conversations.take_turn(id, turn).await?)
+            .map_err(|e| ApiError::Internal(e.into()))?,
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
+}
+
+/// A turn's answer: the `TurnResponse` as JSON. Every text in it is masked (reply, slots,
+/// handoff summary), so it may be kept as the message's receipt.
+fn answer(outcome: &TurnOutcome) -> Result<String, serde_json::Error> {
     let TurnOutcome {
         conversation,
         reply,
@@ -172,27 +254,27 @@ pub async fn post_message(
         emotion,
         handoff,
         next,
-    } = state.conversations.take_turn(id, request).await?;
+    } = outcome;
     let actions =
         (conversation.channel == Channel::Ivr).then(|| Action::of(next).into_iter().collect());
-    let handoff = handoff.map(|(handoff, summary)| HandoffView {
+    let handoff = handoff.as_ref().map(|(handoff, summary)| HandoffView {
         id: handoff.id.as_str().to_string(),
         reason: handoff.reason.as_str().to_string(),
         priority: handoff.priority.as_str().to_string(),
-        summary,
+        summary: summary.clone(),
     });
-    Ok(HttpResponse::Ok().json(TurnResponse {
+    serde_json::to_string(&TurnResponse {
         conversation_id: conversation.id.as_str(),
         turn: conversation.turn,
-        reply: &reply,
-        intent,
-        emotion,
-        slots: slots_of(&conversation),
-        demands: demands_of(&conversation),
+        reply,
+        intent: intent.clone(),
+        emotion: *emotion,
+        slots: slots_of(conversation),
+        demands: demands_of(conversation),
         handoff,
         state: conversation.state.as_str(),
         actions,
-    }))
+    })
 }
 
 #[derive(Serialize, schemars::JsonSchema)]

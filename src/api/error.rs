@@ -37,6 +37,11 @@ pub enum ApiError {
     Busy,
     #[error("{0}")]
     ConversationTooLong(String),
+    #[error(transparent)]
+    InvalidIdempotencyKey(#[from] super::conversations::MessageKeyError),
+    /// The key names another message of the conversation.
+    #[error("{0}")]
+    IdempotencyKeyReused(String),
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -65,6 +70,10 @@ impl ApiError {
             ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
             ApiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::ConversationTooLong(_) => (StatusCode::CONFLICT, "conversation_too_long"),
+            ApiError::InvalidIdempotencyKey(_) => {
+                (StatusCode::BAD_REQUEST, "invalid_idempotency_key")
+            }
+            ApiError::IdempotencyKeyReused(_) => (StatusCode::CONFLICT, "idempotency_key_reused"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
@@ -142,6 +151,7 @@ impl From<crate::conversations::TurnError> for ApiError {
             TurnError::TooLong(_) => ApiError::ConversationTooLong(error.to_string()),
             TurnError::Busy => ApiError::Busy,
             TurnError::Unserialisable(e) => ApiError::Internal(e.into()),
+            TurnError::KeyReused(_) => ApiError::IdempotencyKeyReused(error.to_string()),
         }
     }
 }

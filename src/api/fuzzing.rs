@@ -10,7 +10,7 @@ use super::voice_form::VoiceForm;
 /// handlers; errors are expected, panics are bugs.
 pub fn decode_request_bodies(body: &[u8]) {
     if let Ok(request) = serde_json::from_slice::<MessageRequest>(body) {
-        let _ = request.check();
+        let _ = request.check(None);
     }
     let _ = serde_json::from_slice::<ParseRequest>(body);
     let _ = serde_json::from_slice::<AckRequest>(body);

@@ -27,6 +27,8 @@ pub(super) struct Doc {
     pub id: &'static str,
     pub summary: &'static str,
     pub path_parameters: &'static [(&'static str, &'static str)],
+    /// Optional request headers the operation reads ([`header`]).
+    pub headers: Vec<Value>,
     pub query: Option<Schema>,
     pub body: Body,
     /// The success answer: content type and schema.
@@ -49,6 +51,16 @@ pub(super) fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 
 pub(super) fn text_body(description: &str) -> Schema {
     schemars::json_schema!({"type": "string", "description": description})
+}
+
+/// An optional request header, described by the schema of the type it is parsed into.
+pub(super) fn header<T: JsonSchema>(
+    generator: &mut SchemaGenerator,
+    name: &str,
+    description: &str,
+) -> Value {
+    json!({"name": name, "in": "header", "required": false, "description": description,
+           "schema": T::json_schema(generator)})
 }
 
 /// The fields the voice platforms post; any others are accepted and ignored.
@@ -95,7 +107,9 @@ fn reason(status: u16) -> &'static str {
             "The key may not call this endpoint (or not from this origin), or the signature is wrong"
         }
         404 => "Unknown resource",
-        409 => "The conversation reached its turn limit",
+        409 => {
+            "The conversation reached its turn limit, or (a message) its Idempotency-Key was used for another message"
+        }
         413 => "Body larger than 16 KiB",
         415 => "Content type must be application/json",
         422 => "The content has errors; the last good content keeps serving",
@@ -118,6 +132,7 @@ fn operation_object(endpoint: &Endpoint, operation: &Doc) -> Value {
                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}})
         })
         .collect();
+    parameters.extend(operation.headers.iter().cloned());
     if let Some(query) = &operation.query {
         parameters.extend(query_parameters(query));
     }

@@ -9,12 +9,13 @@ use actix_web::http::Method;
 use actix_web::{Route, web};
 use schemars::SchemaGenerator;
 
-use super::openapi::{Body, Doc, schema, schema_inline, text_body, voice_form};
+use super::openapi::{Body, Doc, header, schema, schema_inline, text_body, voice_form};
 use super::{
     admin, analytics, conversations, deliveries, handoffs, health, metrics, openapi, pages, parse,
     twilio, vxml,
 };
 use crate::access::{Access, Scope};
+use crate::domain::IdempotencyKey;
 
 /// One endpoint.
 pub(super) struct Endpoint {
@@ -45,6 +46,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "parse",
                 summary: "Understand one message (intent, entities, emotion, risk) without a conversation",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: None,
                 body: Body::Json(schema::<parse::ParseRequest>(g)),
                 success: ("application/json", schema::<parse::ParseResponse>(g)),
@@ -59,8 +61,13 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
             handler: || web::post().to(conversations::post_message),
             doc: Some(|g| Doc {
                 id: "postMessage",
-                summary: "Take one turn of a conversation (started by its first message)",
+                summary: "Take one turn of a conversation (started by its first message); with an Idempotency-Key (or message_id) a message is taken at most once and a retry gets the first answer",
                 path_parameters: CONVERSATION_ID,
+                headers: vec![header::<IdempotencyKey>(
+                    g,
+                    conversations::IDEMPOTENCY_KEY,
+                    "The client's id for this message, 1 to 128 printable ASCII characters (or `message_id` in the body; both must then be equal). Sending the message again with the same key returns the first answer, byte for byte, and takes no second turn; the same key with another message is 409. Keys are scoped to the conversation.",
+                )],
                 query: None,
                 body: Body::Json(schema::<conversations::MessageRequest>(g)),
                 success: ("application/json", schema::<conversations::TurnResponse>(g)),
@@ -77,6 +84,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "getConversation",
                 summary: "A conversation as stored: masked transcript, slots, demands, handoff",
                 path_parameters: CONVERSATION_ID,
+                headers: Vec::new(),
                 query: None,
                 body: Body::None,
                 success: (
@@ -96,6 +104,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "listHandoffs",
                 summary: "Handoffs for agent desks, newest first (status pending|acked|all)",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: Some(schema_inline::<handoffs::ListParams>()),
                 body: Body::None,
                 success: ("application/json", schema::<handoffs::HandoffPage>(g)),
@@ -112,6 +121,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "ackHandoff",
                 summary: "An agent takes a handoff (idempotent: the first agent stays recorded)",
                 path_parameters: &[("id", "The handoff id (h-…)")],
+                headers: Vec::new(),
                 query: None,
                 body: Body::Json(schema::<handoffs::AckRequest>(g)),
                 success: (
@@ -131,6 +141,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "voiceXml",
                 summary: "VoiceXML 2.1 interpreters submit the caller's utterance or keys; the answer is the next VoiceXML document",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: None,
                 body: Body::Form(voice_form(&[
                     ("call_id", "The call's id: the conversation"),
@@ -156,6 +167,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "twilio",
                 summary: "Twilio-compatible voice webhook (authenticated by X-Twilio-Signature); the answer is TwiML",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: None,
                 body: Body::Form(voice_form(&[
                     ("CallSid", "The call's id: the conversation"),
@@ -177,6 +189,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "analytics",
                 summary: "Managers' figures for a period of bank days: volume, containment, handoff reasons, top (complaint) intents per day, emotions, hotspots; format=csv for a spreadsheet",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: Some(schema_inline::<analytics::AnalyticsParams>()),
                 body: Body::None,
                 success: ("application/json", schema::<crate::analytics::Report>(g)),
@@ -196,6 +209,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "metrics",
                 summary: "Prometheus metrics (text exposition format): requests, latency, turns, intents, fallbacks, handoffs, deliveries, outbox backlog, content version",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: None,
                 body: Body::None,
                 success: (
@@ -215,6 +229,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "reloadContent",
                 summary: "Load, check and swap in the content now; with errors the last good content keeps serving (422)",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: None,
                 body: Body::None,
                 success: ("application/json", schema::<admin::Reloaded>(g)),
@@ -231,6 +246,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "contentVersion",
                 summary: "The content version in service and the last reload",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: None,
                 body: Body::None,
                 success: ("application/json", schema::<admin::ContentView>(g)),
@@ -247,6 +263,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "listDeliveries",
                 summary: "Webhook deliveries of handoffs (status pending|delivered|dead)",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: Some(schema_inline::<deliveries::ListParams>()),
                 body: Body::None,
                 success: ("application/json", schema::<deliveries::DeliveryPage>(g)),
@@ -263,6 +280,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "retryDelivery",
                 summary: "Send a dead (or pending) delivery again now",
                 path_parameters: &[("id", "The delivery's number")],
+                headers: Vec::new(),
                 query: None,
                 body: Body::None,
                 success: ("application/json", schema::<deliveries::DeliveryView>(g)),
@@ -279,6 +297,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "alive",
                 summary: "The process answers",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: None,
                 body: Body::None,
                 success: ("application/json", schema::<health::Alive>(g)),
@@ -295,6 +314,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 id: "ready",
                 summary: "Content loaded and trained, store reachable: send traffic",
                 path_parameters: &[],
+                headers: Vec::new(),
                 query: None,
                 body: Body::None,
                 success: ("application/json", schema::<health::Ready>(g)),

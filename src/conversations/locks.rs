@@ -11,6 +11,9 @@ use crate::domain::ConversationId;
 /// Above this many entries, locks nobody holds are swept out.
 const SWEEP_ABOVE: usize = 1024;
 
+/// A conversation held for one turn, until it drops.
+pub type TurnGuard = OwnedMutexGuard<()>;
+
 #[derive(Default)]
 pub struct ConversationLocks {
     locks: Mutex<HashMap<ConversationId, Weak<TurnLock<()>>>>,
@@ -18,7 +21,7 @@ pub struct ConversationLocks {
 
 impl ConversationLocks {
     /// Waits until this conversation is free, and holds it until the guard drops.
-    pub async fn lock(&self, id: &ConversationId) -> OwnedMutexGuard<()> {
+    pub async fn lock(&self, id: &ConversationId) -> TurnGuard {
         let lock = {
             let mut locks = self
                 .locks

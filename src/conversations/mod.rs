@@ -1,23 +1,25 @@
 //! The turn service: the application service every channel calls to take a turn. It owns
-//! the limits (turns per conversation, turns in progress), the per-conversation lock and
-//! the retry when another instance saved first; the turn itself is a pipeline of named
-//! steps in [`turn`], and the reads a desk or operator needs are in [`desk`]. It holds no
-//! HTTP: handlers call it.
+//! the limits (turns per conversation, turns in progress), the per-conversation lock, the
+//! retry when another instance saved first, and messages taken at most once (a message
+//! with an idempotency key is answered from its receipt when it comes again); the turn
+//! itself is a pipeline of named steps in [`turn`], and the reads a desk or operator needs
+//! are in [`desk`]. It holds no HTTP: handlers call it.
 
 mod desk;
 mod locks;
 mod turn;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use crate::dialogue::{Conversation, HandoffRef, TurnRequest};
-use crate::domain::{Clock, ConversationId, HandoffId};
+use crate::domain::{Clock, ConversationId, HandoffId, IdempotencyKey};
 use crate::handoff::{HandoffSummary, Outbox};
 use crate::live::LiveServices;
 use crate::metrics::Metrics;
 use crate::nlu::{Emotion, ScoredIntent};
 use crate::reply::Reply;
-use crate::store::{Database, StoreError};
+use crate::store::{Database, Receipt, RequestDigest, Store, StoreError};
 
 pub use desk::ConversationView;
 use locks::ConversationLocks;
@@ -37,6 +39,9 @@ pub enum TurnError {
     /// What the turn produced could not be written down (a bug, not bad input).
     #[error("the turn could not be serialised: {0}")]
     Unserialisable(#[from] serde_json::Error),
+    /// The message's idempotency key was used in this conversation for another message.
+    #[error("the idempotency key `{0}` was already used for another message in this conversation")]
+    KeyReused(IdempotencyKey),
 }
 
 /// How often a turn is taken again when another instance saved a turn of the same
@@ -71,6 +76,11 @@ pub enum NextAction {
     /// Wait for the customer's next message.
     Listen,
 }
+
+/// How a channel writes a turn's answer (the body it sends back). For a message sent with
+/// an idempotency key the answer is saved with the turn, and a retry gets it as it is. It
+/// must be made of masked text only, as everything the store keeps.
+pub type Answer = fn(&TurnOutcome) -> Result<String, serde_json::Error>;
 
 /// What a turn produced.
 pub struct TurnOutcome {
@@ -133,19 +143,81 @@ impl Conversations {
         id: ConversationId,
         request: TurnRequest,
     ) -> Result<TurnOutcome, TurnError> {
+        let _turn = self.wait_for_turn(&id).await?;
+        let (id, request) = (&id, &request);
+        self.retrying(id, move || async move {
+            let turn = self.attempt(id, request).await?;
+            self.save(&turn, None).await?;
+            Ok(turn.outcome)
+        })
+        .await
+    }
+
+    /// Takes one turn for a message sent with an idempotency key, at most once: the turn is
+    /// saved with the message's receipt (its `answer` included), and the same message sent
+    /// again with the same key gets the saved answer, with no second turn. Another message
+    /// under a key already used in this conversation is refused ([`TurnError::KeyReused`]).
+    pub async fn take_turn_once(
+        &self,
+        id: ConversationId,
+        request: TurnRequest,
+        key: IdempotencyKey,
+        answer: Answer,
+    ) -> Result<String, TurnError> {
+        let digest = RequestDigest::of(&id, &key, &request);
+        let _turn = self.wait_for_turn(&id).await?;
+        let (id, request, key, digest) = (&id, &request, &key, &digest);
+        self.retrying(id, move || async move {
+            // Looked up under the conversation's lock, and again after a conflict: a copy
+            // of this message may have been answered meanwhile, here or at another
+            // instance. (The store refuses a second receipt for one key all the same.)
+            if let Some(receipt) = self.store.receipt(id, key).await? {
+                if receipt.request != *digest {
+                    return Err(TurnError::KeyReused(key.clone()));
+                }
+                tracing::info!(conversation = %id.as_str(), "message answered again from its receipt");
+                return Ok(receipt.response);
+            }
+            let turn = self.attempt(id, request).await?;
+            let receipt = Receipt {
+                key: key.clone(),
+                request: digest.clone(),
+                response: answer(&turn.outcome)?,
+            };
+            self.save(&turn, Some(&receipt)).await?;
+            Ok(receipt.response)
+        })
+        .await
+    }
+
+    /// Waits for one of the in-progress places and then for the conversation's lock; both
+    /// are held until the guard drops.
+    async fn wait_for_turn(
+        &self,
+        id: &ConversationId,
+    ) -> Result<(tokio::sync::SemaphorePermit<'_>, locks::TurnGuard), TurnError> {
         // Past the cap a turn waits its turn (a burst is absorbed); only a turn that cannot
         // start within the wait is refused.
-        let _in_progress = tokio::time::timeout(TURN_QUEUE_WAIT, self.in_progress.acquire())
+        let in_progress = tokio::time::timeout(TURN_QUEUE_WAIT, self.in_progress.acquire())
             .await
             .map_err(|_| TurnError::Busy)?
             .map_err(|_| TurnError::Busy)?;
         // Turns of one conversation in this instance wait for each other here; against
         // other instances the store's version check decides, and the loser takes its turn
         // again on the state the winner saved.
-        let _turn = self.locks.lock(&id).await;
+        Ok((in_progress, self.locks.lock(id).await))
+    }
+
+    /// Runs `attempt` until it is not refused for a conflict (another instance saved a turn
+    /// of this conversation first), at most [`CONFLICT_RETRIES`] times more.
+    async fn retrying<T, F, Fut>(&self, id: &ConversationId, mut attempt: F) -> Result<T, TurnError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, TurnError>>,
+    {
         let mut conflicts = 0;
         loop {
-            match self.attempt(&id, &request).await {
+            match attempt().await {
                 Err(TurnError::Store(StoreError::Conflict(_))) if conflicts < CONFLICT_RETRIES => {
                     conflicts += 1;
                     tracing::debug!(conversation = %id.as_str(), conflicts, "turn retried");

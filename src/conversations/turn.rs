@@ -6,8 +6,9 @@
 //! 4. [`word`]: the plan in the content's words, and the promises it makes recorded;
 //! 5. [`record`](Conversations::record): the transcript lines of this turn, masked;
 //! 6. [`hand_off`](Conversations::hand_off): on a handoff, the summary and the outbox;
-//! 7. [`save`](Conversations::save): everything in one transaction, then the workers
-//!    woken, metrics counted and the turn logged.
+//! 7. [`save`](Conversations::save): everything in one transaction (with the message's
+//!    receipt when it came with an idempotency key), then the workers woken, metrics
+//!    counted and the turn logged.
 //!
 //! The content snapshot is taken once, before hearing, and the whole turn runs on it; the
 //! transcript is read at most once (`Transcript`), by whichever step needs it first.
@@ -20,11 +21,12 @@ use crate::dialogue::{
     Conversation, HandoffRef, Heard, IvrEvent, TurnInput, TurnPlan, TurnRequest, hear, take_turn,
 };
 use crate::domain::{ConversationId, Customer, bank_day};
-use crate::handoff::summarize;
+use crate::handoff::{HandoffSummary, summarize};
 use crate::privacy::{MaskedText, digit_value_of, mask, mask_across};
 use crate::reply::{Composer, Reply};
 use crate::store::{
-    OutboxEntry, Role, Store, StoreError, StoredHandoff, TranscriptLine, TurnFacts, TurnWrite,
+    OutboxEntry, Receipt, Role, Store, StoreError, StoredHandoff, TranscriptLine, TurnFacts,
+    TurnWrite,
 };
 
 /// The conversation as loaded, with the version the save checks against.
@@ -43,11 +45,27 @@ struct Recorded {
     amended: Option<MaskedText>,
 }
 
-/// A handoff this turn made, ready to save.
+/// A handoff this turn made: what the channel answers, and what is saved.
 struct HandingOff {
     reference: HandoffRef,
+    summary: HandoffSummary,
+    saved: SavedHandoff,
+}
+
+/// A handoff as saved: the handoff and its deliveries.
+struct SavedHandoff {
     stored: StoredHandoff,
     outbox: Vec<OutboxEntry>,
+}
+
+/// A turn taken on the stored state, not saved yet.
+pub(super) struct Unsaved {
+    pub(super) outcome: TurnOutcome,
+    /// The turn count the conversation had when it was loaded (the save checks it).
+    stored_turn: Option<u32>,
+    facts: TurnFacts,
+    recorded: Recorded,
+    handoff: Option<SavedHandoff>,
 }
 
 /// The stored transcript, read at most once per turn.
@@ -75,12 +93,12 @@ impl<'s> Transcript<'s> {
 }
 
 impl Conversations {
-    /// One try at a turn, from the stored state.
+    /// One try at a turn, from the stored state; [`save`](Conversations::save) keeps it.
     pub(super) async fn attempt(
         &self,
         id: &ConversationId,
         request: &TurnRequest,
-    ) -> Result<TurnOutcome, TurnError> {
+    ) -> Result<Unsaved, TurnError> {
         let now = self.clock.now();
         let today = bank_day(now);
         let Loaded {
@@ -136,21 +154,20 @@ impl Conversations {
             handoff.as_ref().map(|h| &h.reference),
             &content.templates.ivr,
         );
-        self.save(
-            &conversation,
+        let (handoff, saved_handoff) = handoff.map(|h| ((h.reference, h.summary), h.saved)).unzip();
+        Ok(Unsaved {
+            outcome: TurnOutcome {
+                conversation,
+                reply,
+                intent,
+                emotion,
+                handoff,
+                next,
+            },
             stored_turn,
-            &facts,
-            &recorded,
-            handoff.as_ref(),
-        )
-        .await?;
-        Ok(TurnOutcome {
-            conversation,
-            reply,
-            intent,
-            emotion,
-            handoff: handoff.map(|h| (h.reference, h.stored.summary)),
-            next,
+            facts,
+            recorded,
+            handoff: saved_handoff,
         })
     }
 
@@ -282,31 +299,33 @@ impl Conversations {
         let outbox = self.outbox.entries(&stored)?;
         Ok(Some(HandingOff {
             reference: reference.clone(),
-            stored,
-            outbox,
+            summary: stored.summary.clone(),
+            saved: SavedHandoff { stored, outbox },
         }))
     }
 
-    /// Step 7: the turn in one transaction (refused if another instance saved first), then
-    /// the webhook workers woken, the turn counted and logged.
-    async fn save(
+    /// Step 7: the turn in one transaction with the message's receipt, if it has one
+    /// (refused if another instance saved first), then the webhook workers woken, the
+    /// turn counted and logged.
+    pub(super) async fn save(
         &self,
-        conversation: &Conversation,
-        stored_turn: Option<u32>,
-        facts: &TurnFacts,
-        recorded: &Recorded,
-        handoff: Option<&HandingOff>,
+        turn: &Unsaved,
+        receipt: Option<&Receipt>,
     ) -> Result<(), StoreError> {
+        let conversation = &turn.outcome.conversation;
+        let facts = &turn.facts;
+        let handoff = turn.handoff.as_ref();
         let outbox = handoff.map_or(&[][..], |h| &h.outbox);
         self.store
             .save_turn(TurnWrite {
                 conversation,
-                stored_turn,
+                stored_turn: turn.stored_turn,
                 facts,
-                lines: &recorded.lines,
-                amend_last_customer_line: recorded.amended.as_ref(),
+                lines: &turn.recorded.lines,
+                amend_last_customer_line: turn.recorded.amended.as_ref(),
                 handoff: handoff.map(|h| &h.stored),
                 outbox,
+                receipt,
             })
             .await?;
         self.outbox.wake(outbox);

@@ -11,6 +11,7 @@ mod dtmf;
 mod emotion;
 mod entity_kind;
 mod handoff;
+mod idempotency_key;
 mod ids;
 mod locale;
 mod message_text;
@@ -25,6 +26,9 @@ pub use dtmf::{Dtmf, DtmfError, MAX_DTMF_KEYS, dtmf_pattern};
 pub use emotion::{EmotionLabel, Expectation};
 pub use entity_kind::EntityKind;
 pub use handoff::{HandoffId, HandoffReason, Priority};
+pub use idempotency_key::{
+    IdempotencyKey, IdempotencyKeyError, MAX_IDEMPOTENCY_KEY_LEN, idempotency_key_pattern,
+};
 pub use ids::{FollowUpId, IdError, IntentId, KnowledgeId, SlotName, TraitName, WebhookName};
 pub use locale::{Locale, LocaleError};
 pub use message_text::{MAX_MESSAGE_CHARS, MessageText, MessageTextError};

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 
 use super::{
     AfterFailure, AnalyticsRows, DayRange, Delivery, DeliveryQuery, HandoffQuery, HandoffRecord,
-    OutboxCount, PostgresStore, SqliteStore, Store, StoreError, StoredHandoff, TranscriptLine,
-    TurnWrite,
+    OutboxCount, PostgresStore, Receipt, SqliteStore, Store, StoreError, StoredHandoff,
+    TranscriptLine, TurnWrite,
 };
 use crate::dialogue::Conversation;
-use crate::domain::{ConversationId, HandoffId, WebhookName};
+use crate::domain::{ConversationId, HandoffId, IdempotencyKey, WebhookName};
 
 /// A database URL as configured: only PostgreSQL is reached by URL (SQLite is the data
 /// dir's file). Parsed at start-up, so a typo stops the service with a clear message.
@@ -102,6 +102,13 @@ impl Store for Database {
         by: &str,
     ) -> Result<Option<HandoffRecord>, StoreError> {
         either!(self.acknowledge(id, by))
+    }
+    async fn receipt(
+        &self,
+        id: &ConversationId,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Receipt>, StoreError> {
+        either!(self.receipt(id, key))
     }
     async fn save_turn(&self, write: TurnWrite<'_>) -> Result<(), StoreError> {
         either!(self.save_turn(write))

@@ -9,6 +9,7 @@ mod error;
 mod handoffs;
 mod outbox;
 mod postgres;
+mod receipts;
 mod rows;
 mod sql;
 mod sqlite;
@@ -26,11 +27,14 @@ pub use error::StoreError;
 pub use handoffs::{Acknowledgement, HandoffQuery, HandoffRecord, HandoffStatusFilter};
 pub use outbox::{AfterFailure, Delivery, DeliveryQuery, DeliveryStatus, OutboxCount, OutboxEntry};
 pub use postgres::PostgresStore;
+pub use receipts::{Receipt, RequestDigest};
 pub use sqlite::SqliteStore;
 
 use crate::dialogue::{Conversation, HandoffSummary};
 pub use crate::domain::Role;
-use crate::domain::{ConversationId, HandoffId, HandoffReason, Priority, WebhookName};
+use crate::domain::{
+    ConversationId, HandoffId, HandoffReason, IdempotencyKey, Priority, WebhookName,
+};
 use crate::privacy::MaskedText;
 
 /// One line of a transcript.
@@ -69,6 +73,10 @@ pub struct TurnWrite<'a> {
     pub handoff: Option<&'a StoredHandoff>,
     /// One delivery per webhook destination that wants this turn's handoff.
     pub outbox: &'a [OutboxEntry],
+    /// The receipt of a message sent with an idempotency key. A receipt already saved
+    /// under its key is refused with [`StoreError::Conflict`] (the turn service then finds
+    /// it and answers with it).
+    pub receipt: Option<&'a Receipt>,
 }
 
 /// The storage boundary, implemented for SQLite and PostgreSQL.
@@ -101,6 +109,12 @@ pub trait Store: Send + Sync {
         id: &HandoffId,
         by: &str,
     ) -> impl Future<Output = Result<Option<HandoffRecord>, StoreError>> + Send;
+    /// The receipt of the message sent with `key` in the conversation, if one was saved.
+    fn receipt(
+        &self,
+        id: &ConversationId,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<Receipt>, StoreError>> + Send;
     /// Saves a turn atomically.
     fn save_turn(
         &self,

@@ -10,7 +10,10 @@ use super::StoreError;
 use super::sql::sql_store;
 
 /// Schema versions, applied in order; `frontline_migrations` records which ran.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_schema.sql"),
+    include_str!("../../migrations/postgres/0002_message_receipts.sql"),
+];
 
 /// Connections per instance: turns are short transactions; more instances share the
 /// server's `max_connections` (100 by default).

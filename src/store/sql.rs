@@ -113,6 +113,30 @@ macro_rules! sql_store {
                 row.map(|r| $crate::store::rows::handoff_record(&r)).transpose()
             }
 
+            async fn receipt(
+                &self,
+                id: &$crate::domain::ConversationId,
+                key: &$crate::domain::IdempotencyKey,
+            ) -> Result<Option<$crate::store::Receipt>, $crate::store::StoreError> {
+                use $crate::store::rows::StoreRow;
+                let row = sqlx::query(
+                    "SELECT request_digest, response FROM message_receipts \
+                     WHERE conversation_id = $1 AND idempotency_key = $2",
+                )
+                .bind(id.as_str())
+                .bind(key.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok($crate::store::Receipt {
+                        key: key.clone(),
+                        request: $crate::store::RequestDigest::stored(row.text("request_digest")?),
+                        response: row.text("response")?,
+                    })
+                })
+                .transpose()
+            }
+
             async fn save_turn(
                 &self,
                 write: $crate::store::TurnWrite<'_>,
@@ -153,6 +177,33 @@ macro_rules! sql_store {
                 if saved.rows_affected() == 0 {
                     // Another instance got there first; dropping `tx` rolls back.
                     return Err($crate::store::StoreError::Conflict(id.to_string()));
+                }
+                if let Some(receipt) = write.receipt {
+                    let saved = sqlx::query(
+                        "INSERT INTO message_receipts (conversation_id, idempotency_key, \
+                         request_digest, turn, response, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(id)
+                    .bind(receipt.key.as_str())
+                    .bind(receipt.request.as_str())
+                    .bind(i64::from(conversation.turn))
+                    .bind(&receipt.response)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await;
+                    match saved {
+                        // The version check above keeps two turns of one conversation
+                        // apart; should a second save of the key still get here, it is
+                        // a conflict: the turn service finds the receipt and answers
+                        // with it.
+                        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                            return Err($crate::store::StoreError::Conflict(id.to_string()));
+                        }
+                        saved => {
+                            saved?;
+                        }
+                    }
                 }
                 let last: i64 = sqlx::query_scalar(
                     "SELECT COALESCE(MAX(seq), 0) FROM turns WHERE conversation_id = $1",

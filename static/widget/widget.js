@@ -6,9 +6,12 @@
 // and, when the service requires API keys, data-api-key="<the widget's public key>".
 //
 // No framework, no build step, no external resources: it loads widget.css from the same base
-// and talks to the Frontline API there. Everything lives under one `.fl-root` element with
-// `fl-` class names. Every string that comes from the server or the customer is put into the
-// page with textContent / createElement, never as markup.
+// and talks to the Frontline API there. Each message carries a random Idempotency-Key, the
+// same on its retries, so a message the server already took is never taken twice. The
+// conversation id and the last reply's quick replies are kept in sessionStorage for reloads.
+// Everything lives under one `.fl-root` element with `fl-` class names. Every string that
+// comes from the server or the customer is put into the page with textContent /
+// createElement, never as markup.
 'use strict';
 
 (() => {
@@ -139,6 +142,34 @@
   }
 
   let conversationId = storedConversationId();
+
+  /** A random key for one message: sent as Idempotency-Key, the same on every retry of it. */
+  function newMessageKey() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return `m-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  }
+
+  // ---------- the last reply's quick replies, for a reload ----------
+  // The transcript the server keeps has no chips, so the last reply's chips are kept here
+  // with its turn number: the bot's own words, nothing the customer typed.
+
+  function rememberChips(turn, chips) {
+    store.set('chips', JSON.stringify({ conversation: conversationId, turn, chips }));
+  }
+
+  /** The chips kept for `turn` of this conversation, or none. */
+  function rememberedChips(turn) {
+    try {
+      const saved = JSON.parse(store.get('chips') || 'null');
+      if (saved && saved.conversation === conversationId && saved.turn === turn && Array.isArray(saved.chips)) {
+        return saved.chips.filter((c) => typeof c === 'string');
+      }
+    } catch {
+      /* unreadable: no chips */
+    }
+    return [];
+  }
 
   function ensureConversationId() {
     if (!conversationId) {
@@ -398,6 +429,9 @@
     return msg;
   }
 
+  // Each message's idempotency key, kept with its bubble for the retry button.
+  const messageKeys = new WeakMap();
+
   function addBot(text, quickReplies, container) {
     const msg = el('div', 'fl-msg fl-msg--bot');
     const bubble = el('div', 'fl-bubble fl-md');
@@ -536,13 +570,16 @@
     updateControls();
     showTyping();
     const id = ensureConversationId();
+    // A retry of this bubble sends the same key: if the first try reached the server and
+    // only its answer was lost, the server answers again instead of taking a second turn.
+    if (!messageKeys.has(msg)) messageKeys.set(msg, newMessageKey());
     let result;
     try {
       result = await request(
         `${API_BASE}/v1/conversations/${encodeURIComponent(id)}/messages`,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', 'idempotency-key': messageKeys.get(msg) },
           body: JSON.stringify({ text, channel: 'web', locale: LOCALE }),
         },
         REQUEST_TIMEOUT_MS,
@@ -554,8 +591,10 @@
     if (result.ok && result.body) {
       setStatus(msg, 'sent');
       const reply = result.body.reply || {};
+      const chips = Array.isArray(reply.quick_replies) ? reply.quick_replies : [];
       if (typeof reply.text === 'string' && reply.text.trim()) {
-        addBot(reply.text, Array.isArray(reply.quick_replies) ? reply.quick_replies : []);
+        addBot(reply.text, chips);
+        rememberChips(result.body.turn, chips);
       }
       applyState(result.body.state, result.body.handoff);
     } else if (result.status === 0 || result.status >= 500 || result.status === 408 || result.status === 429) {
@@ -601,12 +640,17 @@
     busy = false;
     updateControls();
     if (result.ok && result.body) {
-      const transcript = Array.isArray(result.body.transcript) ? result.body.transcript : [];
-      for (const line of transcript) {
-        if (!line || typeof line.text !== 'string') continue;
+      const transcript = (Array.isArray(result.body.transcript) ? result.body.transcript : []).filter(
+        (line) => line && typeof line.text === 'string' && (line.role === 'customer' || line.role === 'bot'),
+      );
+      transcript.forEach((line, i) => {
         if (line.role === 'customer') addCustomer(line.text, history);
-        else if (line.role === 'bot') addBot(line.text, [], history);
-      }
+        else {
+          // The last reply offers its quick replies again, as before the reload.
+          const last = i === transcript.length - 1;
+          addBot(line.text, last ? rememberedChips(result.body.turn) : [], history);
+        }
+      });
       applyState(result.body.state, result.body.handoff);
     } else if (result.status !== 404) {
       addNote(T.historyFailed, 'fl-note--error');

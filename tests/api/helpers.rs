@@ -116,6 +116,24 @@ impl TestApp {
         Reply::from(response).await
     }
 
+    /// `post_json` with extra headers, their values as raw bytes (to send invalid ones).
+    pub async fn post_json_with_headers(
+        &self,
+        path: &str,
+        body: &Value,
+        headers: &[(&str, Vec<u8>)],
+    ) -> Reply {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .json(body);
+        for (name, value) in headers {
+            let value = reqwest::header::HeaderValue::from_bytes(value).expect("a header value");
+            request = request.header(*name, value);
+        }
+        Reply::from(request.send().await.expect("request sent")).await
+    }
+
     pub async fn post_raw(
         &self,
         path: &str,

@@ -12,6 +12,7 @@ mod delivery_crash;
 mod handoffs;
 mod health;
 mod helpers;
+mod idempotency;
 mod ivr;
 mod ivr_prompts;
 mod openapi;

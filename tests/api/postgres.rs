@@ -83,7 +83,7 @@ impl Drop for TestDatabase {
 }
 
 /// An instance of the service on `database`, pushing handoffs to `receiver` if given.
-async fn instance(database: &TestDatabase, receiver: Option<&Receiver>) -> TestApp {
+pub async fn instance(database: &TestDatabase, receiver: Option<&Receiver>) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let url = database.url.clone();
     let delivery = crate::deliveries::fast_delivery();
@@ -303,6 +303,7 @@ async fn handed_off(store: &PostgresStore, n: usize) -> String {
                 idempotency_key: format!("{}:desk", handoff.id.as_str()),
                 payload,
             }],
+            receipt: None,
         })
         .await
         .unwrap();

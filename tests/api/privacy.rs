@@ -387,14 +387,18 @@ async fn no_variant_of_personal_data_is_stored_logged_sent_or_shown() {
     let mut handoffs = std::collections::BTreeSet::new();
     for (n, variant) in variants.iter().enumerate() {
         let conversation = format!("pii-{n}");
-        for text in variant
+        for (i, text) in variant
             .messages
             .iter()
             .map(String::as_str)
             .chain(["转人工"])
+            .enumerate()
         {
+            // Keyed, so that each answer is kept as the message's receipt too: the
+            // database files searched below hold those as well.
             let response = client
                 .post(format!("{base}/v1/conversations/{conversation}/messages"))
+                .header("Idempotency-Key", format!("m-{n}-{i}"))
                 .json(&json!({"text": text, "locale": "zh-CN"}))
                 .send()
                 .await

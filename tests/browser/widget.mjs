@@ -1,7 +1,9 @@
 // Real-browser test of the web chat widget (`/widget.js`) on the demo bank page (`/`): a
 // customer opens it, complains, answers the follow-up, clicks a quick reply, reloads and sees
 // the history, sends markup that must stay text, asks for a human and sees the handoff notice;
-// then a phone-sized screen, a failed send that is retried, and keyboard-only use.
+// then a phone-sized screen, a failed send that is retried, a reload while the bot offers
+// quick replies (they come back and still work), a send whose answer was lost after the
+// server took the turn (the retry gets that answer, not a second turn), and keyboard-only use.
 //
 //   FRONTLINE_URL=http://127.0.0.1:18181 ARTEFACT_DIR=/tmp/artefacts \
 //     node tests/browser/widget.mjs
@@ -126,6 +128,33 @@ function answerTo(question) {
   if (/哪[里个台]|地点|位置|网点/.test(question)) return '人民路的那台ATM';
   if (/多少钱|金额/.test(question)) return '两千块';
   return '是昨天下午三点左右,在人民路的ATM,取两千块没出钞';
+}
+
+/** The conversation id the widget keeps in sessionStorage. */
+const storedConversation = (page) =>
+  page.evaluate(() => {
+    for (let i = 0; i < sessionStorage.length; i++) {
+      const key = sessionStorage.key(i);
+      if (key.endsWith(':conversation')) return sessionStorage.getItem(key);
+    }
+    return null;
+  });
+
+/** The customer lines of a conversation as the server stored them. */
+async function serverCustomerLines(conversationId) {
+  const stored = await (await fetch(`${BASE}/v1/conversations/${conversationId}`)).json().catch(() => null);
+  return (stored?.transcript ?? []).filter((l) => l.role === 'customer').map((l) => l.text);
+}
+
+/** Talks on from `page`'s last reply until the bot offers quick replies; returns them. */
+async function talkUntilChips(page, turns = 5) {
+  for (let i = 0; i < turns; i++) {
+    const lastBot = page.locator(BOT).last();
+    const chips = await lastBot.locator(CHIP).allInnerTexts();
+    if (chips.length) return chips;
+    await say(page, answerTo(await lastBot.locator('.fl-bubble').innerText()));
+  }
+  fail('quick replies', `a bot reply offering quick-reply chips within ${turns} turns`, await describe(page));
 }
 
 // ---------- the test ----------
@@ -324,19 +353,92 @@ async function run(browser) {
   if (sameBubbles !== 1 || states.join() !== 'sent' || (await flaky.locator('.fl-retry').count())) {
     fail('after the retry', `one customer bubble ${show(FAILING_TEXT)}, sent, no retry button`, await describe(flaky));
   }
-  const conversationId = await flaky.evaluate(() => {
-    for (let i = 0; i < sessionStorage.length; i++) {
-      const key = sessionStorage.key(i);
-      if (key.endsWith(':conversation')) return sessionStorage.getItem(key);
-    }
-    return null;
-  });
-  const stored = await (await fetch(`${BASE}/v1/conversations/${conversationId}`)).json().catch(() => null);
-  const sentToServer = (stored?.transcript ?? []).filter((l) => l.role === 'customer').map((l) => l.text);
+  const conversationId = await storedConversation(flaky);
+  const sentToServer = await serverCustomerLines(conversationId);
   if (show(sentToServer) !== show([FAILING_TEXT])) {
     fail(`the server's transcript of ${conversationId}`, show([FAILING_TEXT]), show(sentToServer));
   }
   await flaky.context().close();
+
+  // ----- a reload while the bot offers quick replies -----
+  step('h2. after a reload the last reply offers its quick replies again, and they work');
+  const chipsPage = await newPage(browser, 'chips after reload');
+  await openDemo(chipsPage, 'the demo page (chips)');
+  await openWidget(chipsPage);
+  await say(chipsPage, COMPLAINT);
+  const offered = await talkUntilChips(chipsPage);
+  const botsBefore = await texts(chipsPage, BOT);
+  await chipsPage.reload({ waitUntil: 'domcontentloaded' });
+  await chipsPage.waitForSelector(PANEL, { state: 'visible', timeout: 10_000 });
+  await waitForCount(chipsPage, BOT, botsBefore.length, 'the bot replies fetched after the reload', 10_000);
+  const restored = chipsPage.locator(BOT).last().locator(`${CHIP}:enabled`);
+  try {
+    await restored.first().waitFor({ state: 'visible', timeout: 5_000 });
+  } catch {
+    fail('the quick replies after a reload', `the last reply offering ${show(offered)}`, await describe(chipsPage));
+  }
+  const restoredTexts = await restored.allInnerTexts();
+  if (show(restoredTexts) !== show(offered)) fail('the quick replies after a reload', show(offered), show(restoredTexts));
+  const earlierChips = await chipsPage.locator(BOT).locator(CHIP).count();
+  if (earlierChips !== offered.length) {
+    fail('quick replies after a reload', `only on the last reply (${offered.length})`, `${earlierChips} chips in all`);
+  }
+  const pick = offered.includes('是的') ? '是的' : offered[0];
+  const customersBeforePick = await chipsPage.locator(CUSTOMER).count();
+  await restored.filter({ hasText: pick }).first().click();
+  await waitForCount(chipsPage, CUSTOMER, customersBeforePick + 1, `the customer bubble of the restored chip ${show(pick)}`, 5_000);
+  await waitForCount(chipsPage, BOT, botsBefore.length + 1, `a bot reply to the restored chip ${show(pick)}`);
+  const chipsConversation = await storedConversation(chipsPage);
+  const chipLines = await serverCustomerLines(chipsConversation);
+  if (chipLines.at(-1) !== pick) fail(`the server's last customer line of ${chipsConversation}`, show(pick), show(chipLines));
+  await chipsPage.context().close();
+
+  // ----- an answer lost after the server took the turn -----
+  step('h3. a send whose answer was lost is retried with the same key and takes one turn');
+  const lost = await newPage(browser, 'lost answer');
+  await openDemo(lost, 'the demo page (lost answer)');
+  await openWidget(lost);
+  const keysSent = [];
+  let dropped = 0;
+  const dropFirstAnswer = async (route) => {
+    const sent = route.request();
+    if (sent.method() !== 'POST') return route.continue();
+    keysSent.push(sent.headers()['idempotency-key'] ?? null);
+    if (dropped > 0) return route.continue();
+    dropped += 1;
+    await route.fetch(); // the server takes the turn…
+    return route.abort('connectionreset'); // …and its answer never arrives
+  };
+  await lost.route('**/v1/conversations/*/messages', dropFirstAnswer);
+  await lost.locator(INPUT).fill(FAILING_TEXT);
+  await lost.locator(INPUT).press('Enter');
+  const lostBubble = lost.locator(`${CUSTOMER}[data-fl-state="failed"]`);
+  try {
+    await lostBubble.waitFor({ state: 'visible', timeout: 10_000 });
+  } catch {
+    fail('a send whose answer was lost', 'the bubble marked 发送失败', await describe(lost));
+  }
+  await lostBubble.getByRole('button', { name: '重试' }).click();
+  await waitForCount(lost, BOT, 1, 'a bot reply after 重试');
+  if (keysSent.length !== 2 || !keysSent[0] || keysSent[0] !== keysSent[1]) {
+    fail('the Idempotency-Key of the send and its retry', 'one key, sent twice', show(keysSent));
+  }
+  const lostConversation = await storedConversation(lost);
+  const lostLines = await serverCustomerLines(lostConversation);
+  if (show(lostLines) !== show([FAILING_TEXT])) {
+    fail(`the server's transcript of ${lostConversation} after the retry`, show([FAILING_TEXT]), show(lostLines));
+  }
+  const next = await say(lost, '你好');
+  const nextKey = keysSent.at(-1);
+  if (keysSent.length !== 3 || nextKey === keysSent[0]) {
+    fail('the key of the next message', 'a new one', show(keysSent));
+  }
+  if (show(await serverCustomerLines(lostConversation)) !== show([FAILING_TEXT, '你好'])) {
+    fail('the next message', 'a second turn', show(await serverCustomerLines(lostConversation)));
+  }
+  console.log(`  retried once with key ${keysSent[0]}; next reply ${show(next)}`);
+  await lost.unroute('**/v1/conversations/*/messages', dropFirstAnswer);
+  await lost.context().close();
 
   // ----- keyboard only -----
   step('i. keyboard only');

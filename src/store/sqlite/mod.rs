@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0002_handoff_acks.sql"),
     include_str!("../../../migrations/sqlite/0003_outbox.sql"),
     include_str!("../../../migrations/sqlite/0004_scale_and_analytics.sql"),
+    include_str!("../../../migrations/sqlite/0005_message_receipts.sql"),
 ];
 
 /// Connections: SQLite serialises writers anyway; a few readers keep GETs fast.

@@ -1,0 +1,14 @@
+-- Receipts of messages sent with an idempotency key (`Idempotency-Key` or `message_id`),
+-- written in the same transaction as the turn: a retry of the message finds its receipt
+-- and gets the same answer, with no second turn. No customer text is kept: the request is
+-- a SHA-256 digest of the message as masked, enough to tell a retry from another message
+-- under the same key. The response is the answer as first sent, built from masked text.
+CREATE TABLE message_receipts (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    idempotency_key TEXT NOT NULL,
+    request_digest  TEXT NOT NULL,
+    turn            INTEGER NOT NULL,
+    response        TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, idempotency_key)
+);
