@@ -58,6 +58,8 @@ pub enum Step {
     FollowUp {
         demand: DemandIndex,
         worry: FollowUpId,
+        /// The deadline of the case: the one promised, or the one the process gives.
+        by: Option<NaiveDate>,
     },
     /// Step four: what happens next, by when.
     Commitment {

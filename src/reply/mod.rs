@@ -364,7 +364,7 @@ impl Composition<'_> {
                     quick,
                 )
             }
-            Step::FollowUp { demand, worry } => {
+            Step::FollowUp { demand, worry, by } => {
                 let Some(d) = self.conversation.ledger.get(*demand) else {
                     return (None, vec![]);
                 };
@@ -372,15 +372,8 @@ impl Composition<'_> {
                 if let Some(i) = self.content.intent(&d.intent) {
                     data::with_intent(&mut data, self.content, i);
                 }
-                // The promise already made about this case, if any, for "by when".
-                if let Some(c) = self
-                    .conversation
-                    .commitments
-                    .iter()
-                    .rev()
-                    .find(|c| c.intent == d.intent)
-                {
-                    data::with_deadline(&mut data, c.by, self.content.locale);
+                if let Some(by) = by {
+                    data::with_deadline(&mut data, *by, self.content.locale);
                 }
                 let source = Source::FollowUp(d.intent.clone(), worry.clone());
                 (self.intent_part(source, &d.intent, data), vec![])

@@ -187,7 +187,8 @@ impl<'c> Turn<'_, 'c> {
             self.soothe_feeling();
             self.conversation.fallbacks_in_a_row = 0;
             self.focus = Some(demand);
-            self.plan.say(Step::FollowUp { demand, worry });
+            let by = self.case_deadline(demand);
+            self.plan.say(Step::FollowUp { demand, worry, by });
             self.repeat_question(&phase);
             return;
         }
@@ -229,6 +230,24 @@ impl<'c> Turn<'_, 'c> {
         if new_complaint.is_some() || (negative && emotion.intensity >= NOTABLE_EMOTION) {
             self.plan.say(Step::Soothe { emotion, kind });
         }
+    }
+
+    /// The deadline of a case: the one already promised, else the one its process gives
+    /// from today.
+    fn case_deadline(&self, demand: DemandIndex) -> Option<NaiveDate> {
+        let intent = self.intent_of(demand)?;
+        let promised = self
+            .conversation
+            .commitments
+            .iter()
+            .rev()
+            .find(|c| c.intent == intent.id)
+            .map(|c| c.by);
+        promised.or_else(|| {
+            intent
+                .commitment
+                .map(|commitment| deadline(self.input.today, commitment))
+        })
     }
 
     /// Soothing for a visible negative feeling only (not for a complaint already heard).
@@ -444,6 +463,12 @@ impl<'c> Turn<'_, 'c> {
         if nothing_more && self.mentions.is_empty() {
             self.conversation.fallbacks_in_a_row = 0;
             self.close();
+            return Answer::Answered;
+        }
+        if self.is(Act::Thanks) && self.mentions.is_empty() {
+            // "谢谢" is answered, and "anything else?" still stands: a "没有了" next ends it.
+            self.conversation.fallbacks_in_a_row = 0;
+            self.say_guidance_of_conversation_intent();
             return Answer::Answered;
         }
         self.set_phase(Phase::Listening);

@@ -92,7 +92,11 @@ impl<'c> Turn<'_, 'c> {
             .intent
             .as_ref()
             .is_some_and(|s| s.confidence >= CLEAR_NEW_DEMAND);
-        if new_demand && sure {
+        // A short question right after a case (`会影响征信吗` after a fee dispute) is about
+        // that case, whatever intent it would have on its own; a longer message that
+        // clearly raises something new is something new.
+        let several_clauses = !self.input.understanding.clauses.is_empty();
+        if new_demand && sure && several_clauses {
             return None;
         }
         ledger.iter().enumerate().rev().find_map(|(at, d)| {

@@ -434,6 +434,7 @@ fn a_follow_up_worry_is_answered_in_the_case_and_the_question_stays_open() {
             Step::FollowUp {
                 demand: 0,
                 worry: crate::domain::FollowUpId::parse("how_long").unwrap(),
+                by: NaiveDate::from_ymd_opt(2026, 12, 3),
             },
             ask_amount(),
         ]
