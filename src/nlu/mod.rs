@@ -28,7 +28,7 @@ use crate::domain::{Channel, Expectation, FollowUpId, IntentId, Locale, TraitNam
 use crate::privacy::{self, MaskedText};
 
 pub use emotion::{Emotion, EmotionDetector};
-pub use entities::{Entity, EntityExtractor};
+pub use entities::{Entity, EntityExtractor, bare_number};
 pub use features::{Analyser, Analysis};
 pub use folds::stratified_folds;
 pub use model::{Calibration, IntentModel, Label, LabelledText, Ranking, TrainError};

@@ -328,6 +328,19 @@ impl<'c> Turn<'_, 'c> {
                 filled += 1;
             }
         }
+        if filled == 0
+            && let (Some(value), Some(text)) = (self.bare_amount_for(intent, slot), self.input.text)
+            && let Some(d) = self.conversation.ledger.get_mut(demand)
+        {
+            d.slots.insert(
+                slot.clone(),
+                super::ledger::SlotValue {
+                    value: crate::privacy::mask(&value),
+                    said: crate::privacy::mask(text.trim()),
+                },
+            );
+            filled = 1;
+        }
         if filled == 0 {
             self.conversation.fallbacks_in_a_row += 1;
             self.plan.say(Step::Fallback);

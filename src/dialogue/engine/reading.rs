@@ -63,6 +63,9 @@ impl<'c> Turn<'_, 'c> {
                 });
             return !plainly_else && self.input.text.is_some();
         }
+        if self.bare_amount_for(intent, slot).is_some() {
+            return true;
+        }
         let mut probe = BTreeMap::new();
         demands::fill_slots(
             intent,
@@ -71,6 +74,17 @@ impl<'c> Turn<'_, 'c> {
             false,
         );
         probe.contains_key(slot)
+    }
+
+    /// A message that is only a number (`500`), when the question was "how much?": the
+    /// amount, though no unit was said.
+    pub(super) fn bare_amount_for(&self, intent: &Intent, slot: &SlotName) -> Option<String> {
+        let asks_amount = intent
+            .slot(slot)
+            .is_some_and(|s| s.entity == crate::domain::EntityKind::Amount);
+        asks_amount
+            .then(|| self.input.text.and_then(crate::nlu::bare_number))
+            .flatten()
     }
 
     /// The follow-up worry the message raises about one of the customer's cases (the

@@ -516,3 +516,18 @@ fn words_that_show_a_deposit_are_kept_on_the_case() {
         Some("deposit")
     );
 }
+
+#[test]
+fn slot_a_bare_number_answers_how_much() {
+    let mut conversation = conversation();
+    atm_complaint_missing_the_amount(&mut conversation);
+    let plan = turn(&mut conversation, "500", said(None, vec![]));
+    assert_eq!(phase(&conversation), Phase::Confirmation { demand: 0 });
+    assert!(
+        plan.steps.contains(&Step::Restate { demand: 0 }),
+        "{:?}",
+        plan.steps
+    );
+    let amount = &conversation.ledger.get(0).unwrap().slots[&slot("amount")];
+    assert_eq!(amount.value.as_str(), "500");
+}

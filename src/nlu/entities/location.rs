@@ -27,11 +27,23 @@ fn is_name_char(c: char) -> bool {
     (c.is_alphanumeric() || c == '-') && !STOP.contains(&c)
 }
 
+/// Stop characters that also begin place names (`和平路`, `向阳路`): part of the name
+/// when nothing but the start of the message, punctuation or another stop character
+/// comes before them (`在和平路支行`, but `我和朋友…`).
+const NAME_STARTS: &[char] = &['和', '向'];
+
 /// Scans back from `end` over name characters; returns the start.
 fn name_start(chars: &[char], end: usize) -> usize {
     let mut start = end;
     while start > 0 && end - start < MAX_NAME && is_name_char(chars[start - 1]) {
         start -= 1;
+    }
+    if start > 0 && start < end && NAME_STARTS.contains(&chars[start - 1]) {
+        let before = start.checked_sub(2).map(|i| chars[i]);
+        let boundary = before.is_none_or(|c| STOP.contains(&c) || !c.is_alphanumeric());
+        if boundary && end - start < MAX_NAME {
+            start -= 1;
+        }
     }
     start
 }
@@ -157,6 +169,14 @@ mod tests {
         assert_eq!(places("我在人民路支行的atm取钱"), vec!["人民路支行"]);
         assert_eq!(places("在中山路那个网点"), vec!["中山路"]);
         assert_eq!(places("解放大街88号的取款机"), vec!["解放大街88号"]);
+    }
+
+    #[test]
+    fn a_name_may_begin_with_a_particle_character() {
+        assert_eq!(places("和平路支行"), vec!["和平路支行"]);
+        assert_eq!(places("在和谐路支行取钱"), vec!["和谐路支行"]);
+        assert_eq!(places("向阳路网点"), vec!["向阳路网点"]);
+        assert_eq!(places("我和朋友在人民路支行"), vec!["人民路支行"]);
     }
 
     #[test]

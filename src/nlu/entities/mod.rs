@@ -21,6 +21,16 @@ mod location;
 mod numbers;
 mod text;
 
+/// The value of a message that is nothing but a number (`500`, `两千`, `3.5万`), as a
+/// plain decimal: the answer to "how much?" when the customer gives no unit. Only the
+/// dialogue, which knows the question, may read it as money.
+pub fn bare_number(text: &str) -> Option<String> {
+    let trimmed = text.trim().trim_end_matches(|c: char| !c.is_alphanumeric());
+    let chars: Vec<char> = trimmed.chars().collect();
+    let number = numbers::number_at(&chars, 0)?;
+    (number.len == chars.len() && number.value > 0.0).then(|| numbers::format_value(number.value))
+}
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -156,6 +166,19 @@ impl EntityExtractor {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_message_of_only_a_number_is_a_bare_number() {
+        assert_eq!(super::bare_number("500").as_deref(), Some("500"));
+        assert_eq!(super::bare_number(" 两千 ").as_deref(), Some("2000"));
+        assert_eq!(super::bare_number("500。").as_deref(), Some("500"));
+        assert_eq!(
+            super::bare_number("500块"),
+            None,
+            "a unit makes it an amount entity"
+        );
+        assert_eq!(super::bare_number("昨天500"), None);
+    }
+
     use super::*;
     use crate::nlu::normalize::normalize;
 
