@@ -33,3 +33,42 @@ fn chinese_content_cross_validates_at_95_percent_or_better() {
 fn english_content_cross_validates_at_90_percent_or_better() {
     check(Locale::En, 0.90);
 }
+
+/// Demand detection on the labelled messages of `tests/demands/` does not fall back:
+/// floors a little under today's figures (zh-CN 91.9% precision / 91.4% recall, en 91.8% /
+/// 90.4%), until the 97% precision is reached and becomes the bar.
+fn demands_hold(file: &str, precision_floor: f64, recall_floor: f64) {
+    let catalog = Catalog::load(&repo_root()).unwrap();
+    let understanding = frontline::nlu::Understanding::train(&catalog).unwrap();
+    let is_demand = |locale: Locale, id: &frontline::domain::IntentId| {
+        catalog
+            .locale(locale)
+            .intent(id)
+            .is_some_and(|i| i.is_demand())
+    };
+    let set =
+        frontline::eval::read_demand_set(&repo_root().join("tests/demands").join(file), is_demand)
+            .unwrap();
+    let content = catalog.locale(set.locale);
+    let report = frontline::eval::evaluate_demands(&set, |text| {
+        let message = understanding.understand(&frontline::nlu::Utterance::new(text, set.locale));
+        frontline::dialogue::opened_by(&message, content)
+    });
+    assert!(
+        report.precision >= precision_floor && report.recall >= recall_floor,
+        "{file}: precision {:.3} recall {:.3}\n{}",
+        report.precision,
+        report.recall,
+        frontline::eval::render_demand_report(&report)
+    );
+}
+
+#[test]
+fn chinese_demand_detection_does_not_fall_back() {
+    demands_hold("zh-CN.yaml", 0.90, 0.90);
+}
+
+#[test]
+fn english_demand_detection_does_not_fall_back() {
+    demands_hold("en.yaml", 0.90, 0.88);
+}
