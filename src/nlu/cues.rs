@@ -34,18 +34,9 @@ impl<K: Copy + Ord> CueMatcher<K> {
 
     /// The kinds of cue in a normalised text.
     pub fn found(&self, normalized_text: &str) -> BTreeSet<K> {
-        let Some(matcher) = &self.matcher else {
-            return BTreeSet::new();
-        };
-        matcher
-            .find_overlapping_iter(normalized_text)
-            .filter(|m| !inside_longer_number(normalized_text, m.start(), m.end()))
-            .map(|m| self.kinds[m.pattern().as_usize()])
-            .collect()
+        self.found_affirmed(normalized_text, &[])
     }
-}
 
-impl<K: Copy + Ord> CueMatcher<K> {
     /// The kinds of cue in a normalised text that no negator (`不用`, `don't`) directly
     /// precedes.
     pub fn found_affirmed(&self, normalized_text: &str, negators: &[String]) -> BTreeSet<K> {

@@ -115,6 +115,20 @@ impl Composer {
         Composer { registry, names }
     }
 
+    /// Renders one compiled template (rule `rule`, variant `variant` of `source`), trimmed.
+    fn render_compiled(
+        &self,
+        locale: Locale,
+        source: Source,
+        rule: usize,
+        variant: usize,
+        data: Map<String, Value>,
+    ) -> Option<String> {
+        let name = self.names.get(&(locale, source, rule, variant))?;
+        let rendered = self.registry.render(name, &Value::Object(data)).ok()?;
+        Some(rendered.trim().to_string())
+    }
+
     /// The reply to a turn's plan.
     pub fn compose(
         &self,
@@ -510,16 +524,8 @@ impl Composition<'_> {
         data: Map<String, Value>,
     ) -> Option<String> {
         let source = Source::Question(intent.clone(), slot.clone());
-        let name = self
-            .composer
-            .names
-            .get(&(self.content.locale, source, 0, 0))?;
-        let rendered = self
-            .composer
-            .registry
-            .render(name, &Value::Object(data))
-            .ok()?;
-        Some(rendered.trim().to_string())
+        self.composer
+            .render_compiled(self.content.locale, source, 0, 0, data)
     }
 
     fn render(
@@ -531,16 +537,8 @@ impl Composition<'_> {
     ) -> Option<String> {
         let (r, rule) = situation.first_match(part)?;
         let v = variant(self.conversation, rule.say.len());
-        let name = self
-            .composer
-            .names
-            .get(&(self.content.locale, source, r, v))?;
-        let rendered = self
-            .composer
-            .registry
-            .render(name, &Value::Object(data))
-            .ok()?;
-        Some(rendered.trim().to_string())
+        self.composer
+            .render_compiled(self.content.locale, source, r, v, data)
     }
 }
 

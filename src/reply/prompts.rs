@@ -139,13 +139,7 @@ impl Composer {
     /// A slot's question as the caller hears it before anything is known of the case.
     fn sample_question(&self, content: &LocaleContent, intent: &Intent, slot: &Slot) -> String {
         let source = Source::Question(intent.id.clone(), slot.name.clone());
-        self.names
-            .get(&(content.locale, source, 0, 0))
-            .and_then(|name| {
-                self.registry
-                    .render(name, &Value::Object(data::base(content)))
-                    .ok()
-            })
+        self.render_compiled(content.locale, source, 0, 0, data::base(content))
             .unwrap_or_else(|| slot.question.clone())
     }
 

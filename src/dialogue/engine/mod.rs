@@ -16,7 +16,7 @@ use super::ledger::DemandIndex;
 use super::plan::{HandoffDecision, Step, TurnPlan};
 use crate::content::{ConversationAct as Act, HandoffWhen, Intent, IntentKind, LocaleContent};
 use crate::domain::{EmotionLabel, HandoffId, HandoffReason, Priority};
-use crate::nlu::MessageUnderstanding;
+use crate::nlu::{Emotion, MessageUnderstanding};
 
 /// Soothe when the customer shows at least this much of a negative feeling, even about
 /// something that is not a complaint.
@@ -49,6 +49,13 @@ pub enum Speech {
     Unsure,
     /// The caller said that what the bot heard was wrong.
     Misheard,
+}
+
+/// A visible negative feeling: one that is soothed even without a new complaint.
+fn shows_feeling(emotion: Emotion) -> bool {
+    let negative =
+        emotion.label != EmotionLabel::Neutral && emotion.label != EmotionLabel::Satisfied;
+    negative && emotion.intensity >= NOTABLE_EMOTION
 }
 
 /// Silences in a row after which a person takes the call.
@@ -221,13 +228,11 @@ impl<'c> Turn<'_, 'c> {
                     .open()
                     .any(|(_, d)| d.intent == m.intent.id)
         });
-        let negative =
-            emotion.label != EmotionLabel::Neutral && emotion.label != EmotionLabel::Satisfied;
         let kind = new_complaint
             .map(|m| m.intent.kind)
             .or_else(|| self.mentions.first().map(|m| m.intent.kind))
             .unwrap_or(IntentKind::Request);
-        if new_complaint.is_some() || (negative && emotion.intensity >= NOTABLE_EMOTION) {
+        if new_complaint.is_some() || shows_feeling(emotion) {
             self.plan.say(Step::Soothe { emotion, kind });
         }
     }
@@ -253,9 +258,7 @@ impl<'c> Turn<'_, 'c> {
     /// Soothing for a visible negative feeling only (not for a complaint already heard).
     fn soothe_feeling(&mut self) {
         let emotion = self.input.understanding.whole.emotion;
-        let negative =
-            emotion.label != EmotionLabel::Neutral && emotion.label != EmotionLabel::Satisfied;
-        if negative && emotion.intensity >= NOTABLE_EMOTION {
+        if shows_feeling(emotion) {
             let kind = self
                 .conversation
                 .ledger
