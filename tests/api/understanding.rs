@@ -35,8 +35,8 @@ fn english_content_cross_validates_at_90_percent_or_better() {
 }
 
 /// Demand detection on the labelled messages of `tests/demands/` does not fall back:
-/// floors a little under today's figures (zh-CN 91.9% precision / 91.4% recall, en 91.8% /
-/// 90.4%), until the 97% precision is reached and becomes the bar.
+/// floors a little under today's figures (zh-CN 94.9% precision / 91.1% recall, en 94.6% /
+/// 89.7%), until the 97% precision is reached and becomes the bar.
 fn demands_hold(file: &str, precision_floor: f64, recall_floor: f64) {
     let catalog = Catalog::load(&repo_root()).unwrap();
     let understanding = frontline::nlu::Understanding::train(&catalog).unwrap();
@@ -65,10 +65,10 @@ fn demands_hold(file: &str, precision_floor: f64, recall_floor: f64) {
 
 #[test]
 fn chinese_demand_detection_does_not_fall_back() {
-    demands_hold("zh-CN.yaml", 0.90, 0.90);
+    demands_hold("zh-CN.yaml", 0.93, 0.90);
 }
 
 #[test]
 fn english_demand_detection_does_not_fall_back() {
-    demands_hold("en.yaml", 0.90, 0.88);
+    demands_hold("en.yaml", 0.93, 0.88);
 }
