@@ -40,6 +40,10 @@ pub struct Lexicon {
     /// Phrases that make a clause about a problem that is not one (any more): settled
     /// (`已经退回来了`), denied (`没被吞`, `不是要挂失`). Such a clause opens no demand.
     pub settled: Vec<String>,
+    /// Words that introduce a free-text answer (`产品名字是`, `it's called`): taken off the
+    /// front of the answer, so the slot holds the name alone and the restatement does not
+    /// read “您购买的“产品名字是稳盈”…”.
+    pub answer_lead_ins: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +64,8 @@ struct LexiconFile {
     clause_breaks: Vec<String>,
     #[serde(default)]
     settled: Vec<String>,
+    #[serde(default)]
+    answer_lead_ins: Vec<String>,
 }
 
 impl Lexicon {
@@ -112,8 +118,37 @@ impl Lexicon {
             location_suffixes: file.location_suffixes,
             clause_breaks: file.clause_breaks,
             settled: file.settled,
+            answer_lead_ins: file.answer_lead_ins,
         };
         errors.into_result(lexicon)
+    }
+}
+
+impl Lexicon {
+    /// A free-text answer without the words that introduce it (the longest lead-in that
+    /// starts it, ASCII case ignored), or the answer itself when nothing would be left.
+    pub fn without_lead_in<'t>(&self, answer: &'t str) -> &'t str {
+        let answer = answer.trim();
+        let lead = self
+            .answer_lead_ins
+            .iter()
+            .filter(|l| {
+                answer
+                    .get(..l.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(l))
+            })
+            .max_by_key(|l| l.len());
+        match lead {
+            Some(l) => {
+                let rest = answer[l.len()..].trim_start_matches([' ', ':', ':', ',', ',']);
+                if rest.trim().is_empty() {
+                    answer
+                } else {
+                    rest.trim()
+                }
+            }
+            None => answer,
+        }
     }
 }
 
@@ -122,4 +157,32 @@ fn nonempty_words(words: BTreeMap<String, f32>) -> Vec<(String, f32)> {
         .into_iter()
         .filter(|(w, _)| !w.trim().is_empty())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon(lead_ins: &[&str]) -> Lexicon {
+        let source = format!("answer_lead_ins: [{}]\n", lead_ins.join(", "));
+        Lexicon::parse(Path::new("_lexicon.yaml"), &source).unwrap()
+    }
+
+    #[test]
+    fn an_answer_loses_the_longest_lead_in_and_keeps_the_name() {
+        let l = lexicon(&["名字是", "产品名字是", "it's called"]);
+        assert_eq!(l.without_lead_in("产品名字是稳盈半年定开"), "稳盈半年定开");
+        assert_eq!(l.without_lead_in("名字是:稳盈"), "稳盈");
+        assert_eq!(
+            l.without_lead_in("It's called Steady Growth"),
+            "Steady Growth"
+        );
+        assert_eq!(l.without_lead_in("稳盈半年定开"), "稳盈半年定开");
+    }
+
+    #[test]
+    fn a_lead_in_alone_is_kept_whole() {
+        let l = lexicon(&["名字是"]);
+        assert_eq!(l.without_lead_in("名字是"), "名字是");
+    }
 }

@@ -327,7 +327,11 @@ impl<'c> Turn<'_, 'c> {
             if let (Some(text), Some(d)) =
                 (self.input.text, self.conversation.ledger.get_mut(demand))
             {
-                demands::fill_text_slot(&mut d.slots, slot, text);
+                demands::fill_text_slot(
+                    &mut d.slots,
+                    slot,
+                    self.content.lexicon.without_lead_in(text),
+                );
                 filled += 1;
             }
         }
@@ -423,7 +427,11 @@ impl<'c> Turn<'_, 'c> {
                 self.input.text,
                 self.conversation.ledger.get_mut(demand),
             ) {
-                demands::fill_text_slot(&mut d.slots, &slot.name, text);
+                demands::fill_text_slot(
+                    &mut d.slots,
+                    &slot.name,
+                    self.content.lexicon.without_lead_in(text),
+                );
                 corrected = 1;
             }
         }
