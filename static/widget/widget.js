@@ -644,7 +644,7 @@
     return typeof message === 'string' && message.trim() ? message.trim().slice(0, 300) : '';
   }
 
-  async function deliver(msg, text) {
+  async function deliver(msg, text, afresh) {
     busy = true;
     removeChips();
     setStatus(msg, 'sending');
@@ -669,6 +669,14 @@
     } finally {
       hideTyping();
       busy = false;
+    }
+    if (result.status === 403 && !conversationToken && !afresh) {
+      // The conversation exists but this browser never got its token (the answer that
+      // carried it was lost): it cannot go on, so the message starts a new one.
+      forgetConversation();
+      messageKeys.delete(msg);
+      deliver(msg, text, true);
+      return;
     }
     if (result.ok && result.body) {
       setStatus(msg, 'sent');

@@ -91,7 +91,6 @@ async fn the_agent_console_asks_for_a_desk_key_when_the_service_requires_keys() 
 const BANK_ORIGIN: &str = "http://bank.localhost";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the issue-18 backend (branch issue18): claim, events, rating"]
 async fn a_person_takes_over_the_widget_chat_from_the_console_and_is_rated() {
     use frontline::access::{ApiKeyConfig, NewKey, Scope};
     let widget = NewKey::generate().unwrap();
