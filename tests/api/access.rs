@@ -210,7 +210,7 @@ async fn each_key_reaches_its_own_endpoints_only() {
     assert_eq!(status, StatusCode::OK, "{turn}");
     assert!(turn["handoff"]["id"].is_string(), "{turn}");
     let token = turn["conversation_token"].as_str().expect("a token");
-    let (status, _, _) = call_with_token(
+    let (status, _) = call_with_token(
         &app,
         Method::GET,
         "/v1/conversations/w-1",
