@@ -16,7 +16,7 @@ use crate::handoff::{self, Outbox};
 use crate::live::{self, LiveServices};
 use crate::metrics::Metrics;
 use crate::settings::Settings;
-use crate::store::Database;
+use crate::store::{Database, EventNotifier};
 
 /// Browser calls from other origins: only from the configured ones (the bank's pages that
 /// embed the widget). A request from any other origin is still answered as usual but
@@ -32,6 +32,8 @@ fn cors(origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::ACCEPT,
             header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-conversation-token"),
+            header::HeaderName::from_static("last-event-id"),
         ])
         .block_on_origin_mismatch(false)
         .max_age(3600)
@@ -97,8 +99,13 @@ impl Application {
             max_turns_per_conversation: settings.limits.max_turns_per_conversation,
             max_concurrent_turns: settings.limits.max_concurrent_turns,
         };
+        // Event streams are woken after each commit here, and with PostgreSQL also when
+        // another instance announces events.
+        let notifier = Arc::new(EventNotifier::default());
+        store.listen(&notifier);
         let conversations = Conversations::new(live.clone(), store.clone(), outbox, limits)
-            .with_metrics(metrics.clone());
+            .with_metrics(metrics.clone())
+            .with_notifier(notifier);
         let keys = KeyRing::new(&settings.api_keys).context("the API keys")?;
         let addr = listen_address(settings.addr, &keys);
         if keys.is_empty() {

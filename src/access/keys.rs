@@ -15,11 +15,16 @@ vocab_enum! {
     pub enum Scope ("scope") {
         /// `POST /v1/parse`.
         Parse = "parse",
-        /// `POST /v1/conversations/{id}/messages`, `GET /v1/conversations/{id}`.
+        /// `POST /v1/conversations/{id}/messages`, `GET /v1/conversations/{id}`, its
+        /// event stream (`GET /v1/conversations/{id}/events`) and rating
+        /// (`POST /v1/conversations/{id}/rating`): the customer's side. A public key
+        /// (with `origins`) also needs the conversation's token.
         Conversations = "conversations",
         /// `POST /v1/ivr/vxml` (Twilio has its own signature).
         Ivr = "ivr",
-        /// `GET /v1/handoffs`, `POST /v1/handoffs/{id}/ack`: the desks.
+        /// `GET /v1/handoffs`, `POST /v1/handoffs/{id}/ack`, and the live chat: claim,
+        /// release, events and suggestions of a handoff, agent messages and typing in a
+        /// conversation: the desks.
         Handoffs = "handoffs",
         /// `GET /v1/analytics`: contact-centre managers' figures (counts, no text).
         Analytics = "analytics",

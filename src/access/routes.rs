@@ -12,6 +12,10 @@ pub enum Access {
     Public,
     /// A key with this scope.
     Key(Scope),
+    /// A key with this scope; a *public* key (one bound to origins) may also come as
+    /// `?key=`, for `EventSource`, which cannot set headers. A server-side key in a URL is
+    /// refused: URLs end up in logs.
+    KeyOrPublicInQuery(Scope),
     /// Authenticated by the caller's own scheme (the Twilio signature).
     OwnSignature,
 }

@@ -5,6 +5,7 @@
 //! Computed from the store's counts; no text, no customer.
 
 mod csv;
+mod live_chat;
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use self::csv::to_csv;
+pub use self::live_chat::{IntentRating, LiveChat, Quantiles, Ratings, live_chat};
 use crate::domain::{EmotionLabel, HandoffReason, IntentId};
 use crate::store::{AnalyticsRows, DayRange};
 
@@ -166,6 +168,8 @@ pub struct Report {
     pub hotspots: Vec<Hotspot>,
     /// Every day of the period, days without traffic included (charts need the gaps).
     pub days: Vec<Day>,
+    /// Agents in the chat: claim waits, handling times, outcomes, ratings.
+    pub live_chat: LiveChat,
 }
 
 /// Conversations per intent (fallbacks left out), largest first, then by id.
@@ -323,5 +327,6 @@ pub fn report(period: Period, current: &AnalyticsRows, previous: &AnalyticsRows)
         emotions,
         hotspots: hotspots(current, previous),
         days,
+        live_chat: live_chat(current),
     }
 }

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::guard::Caller;
 use super::{ApiError, AppState};
 use crate::conversations::{NextAction, TurnOutcome};
 use crate::dialogue::{Conversation, DemandStatus, HandoffSummary, IvrEvent, TurnRequest};
@@ -19,7 +20,7 @@ use crate::domain::{
 use crate::nlu::{Emotion, ScoredIntent};
 use crate::privacy::MaskedText;
 use crate::reply::Reply;
-use crate::store::TranscriptLine;
+use crate::store::{Store, TranscriptLine};
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -65,8 +66,55 @@ pub(super) struct Message {
     key: Option<IdempotencyKey>,
 }
 
+/// The header (or, for `EventSource`, the `token` query parameter) a public caller shows
+/// its conversation's token in.
+pub const CONVERSATION_TOKEN: &str = "X-Conversation-Token";
+
+/// The conversation token the request shows, if any.
+pub(super) fn presented_token(request: &HttpRequest) -> Option<String> {
+    if let Some(value) = request.headers().get(CONVERSATION_TOKEN) {
+        return value.to_str().ok().map(str::to_string);
+    }
+    serde_urlencoded::from_str::<Vec<(String, String)>>(request.query_string())
+        .ok()?
+        .into_iter()
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value)
+}
+
+/// The refusal of a public caller without the right token: the same whether or not the
+/// conversation exists, so it tells nothing.
+fn token_refused() -> ApiError {
+    ApiError::Forbidden(format!(
+        "this conversation needs its conversation token ({CONVERSATION_TOKEN})"
+    ))
+}
+
+/// A public caller must show the conversation's token; server-side keys need none.
+pub(super) async fn check_token(
+    state: &AppState,
+    request: &HttpRequest,
+    id: &ConversationId,
+) -> Result<(), ApiError> {
+    if Caller::of(request) == Caller::Trusted {
+        return Ok(());
+    }
+    let token = presented_token(request);
+    if state
+        .conversations
+        .token_matches(id, token.as_deref())
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(token_refused())
+    }
+}
+
 /// The `Idempotency-Key` header, if the request has one.
-fn idempotency_header(request: &HttpRequest) -> Result<Option<IdempotencyKey>, MessageKeyError> {
+pub(super) fn idempotency_header(
+    request: &HttpRequest,
+) -> Result<Option<IdempotencyKey>, MessageKeyError> {
     let mut values = request.headers().get_all(IDEMPOTENCY_KEY);
     let Some(value) = values.next() else {
         return Ok(None);
@@ -157,12 +205,14 @@ pub(super) struct HandoffView {
 pub(super) struct TurnResponse<'a> {
     conversation_id: &'a str,
     turn: u32,
-    reply: &'a Reply,
+    /// `null` while an agent has the customer: the agent answers, on the event stream.
+    reply: Option<&'a Reply>,
     intent: Option<ScoredIntent>,
     emotion: Emotion,
     slots: BTreeMap<String, MaskedText>,
     demands: Vec<DemandView<'a>>,
     handoff: Option<HandoffView>,
+    /// `active`, `handed_off`, `with_agent` or `closed`.
     state: &'static str,
     /// What an IVR platform should do after playing the reply (phone channel only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -214,7 +264,7 @@ fn demands_of(conversation: &Conversation) -> Vec<DemandView<'_>> {
         .collect()
 }
 
-fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
+pub(super) fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
     ConversationId::parse(raw).map_err(|e| ApiError::InvalidConversationId(e.to_string()))
 }
 
@@ -229,19 +279,46 @@ pub async fn post_message(
     let id = conversation_id(&path)?;
     let header = idempotency_header(&http)?;
     let Message { turn, key } = request.into_inner().check(header)?;
-    let body = match key {
+    // A public caller starts a conversation freely, but continues only its own.
+    if Caller::of(&http) == Caller::Public
+        && !state
+            .conversations
+            .token_matches(&id, presented_token(&http).as_deref())
+            .await?
+        && state.store.conversation(&id).await?.is_some()
+    {
+        return Err(token_refused());
+    }
+    let (body, token) = match key {
         Some(key) => {
             state
                 .conversations
                 .take_turn_once(id, turn, key, answer)
                 .await?
         }
-        None => answer(&state.conversations.take_turn(id, turn).await?)
-            .map_err(|e| ApiError::Internal(e.into()))?,
+        None => {
+            let outcome = state.conversations.take_turn(id, turn).await?;
+            let body = answer(&outcome).map_err(|e| ApiError::Internal(e.into()))?;
+            (body, outcome.conversation_token)
+        }
+    };
+    let body = match token {
+        Some(token) => with_token(&body, token.as_str())?,
+        None => body,
     };
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(body))
+}
+
+/// The answer of the turn that started the conversation, with its token: the only time
+/// the client sees it (it is not part of the saved answer a retry gets).
+fn with_token(body: &str, token: &str) -> Result<String, ApiError> {
+    let mut value: Value = serde_json::from_str(body).map_err(|e| ApiError::Internal(e.into()))?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert("conversation_token".into(), Value::String(token.into()));
+    }
+    serde_json::to_string(&value).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// A turn's answer: the `TurnResponse` as JSON. Every text in it is masked (reply, slots,
@@ -254,6 +331,7 @@ fn answer(outcome: &TurnOutcome) -> Result<String, serde_json::Error> {
         emotion,
         handoff,
         next,
+        conversation_token: _,
     } = outcome;
     let actions =
         (conversation.channel == Channel::Ivr).then(|| Action::of(next).into_iter().collect());
@@ -266,7 +344,7 @@ fn answer(outcome: &TurnOutcome) -> Result<String, serde_json::Error> {
     serde_json::to_string(&TurnResponse {
         conversation_id: conversation.id.as_str(),
         turn: conversation.turn,
-        reply,
+        reply: reply.as_ref(),
         intent: intent.clone(),
         emotion: *emotion,
         slots: slots_of(conversation),
@@ -294,8 +372,10 @@ pub(super) struct ConversationResponse<'a> {
 pub async fn get_conversation(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    http: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = conversation_id(&path)?;
+    check_token(&state, &http, &id).await?;
     let Some(view) = state.conversations.view(&id).await? else {
         return Err(ApiError::NotFound(format!(
             "no conversation `{}`",

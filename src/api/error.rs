@@ -51,6 +51,20 @@ pub enum ApiError {
     /// New content with errors: the last good content keeps serving.
     #[error("the content has {} problem(s); still serving the last good content", .0.len())]
     ContentRejected(Vec<String>),
+    /// Another agent has the conversation; the body names them.
+    #[error("{message}")]
+    Claimed {
+        message: String,
+        agent: crate::domain::AgentRef,
+    },
+    #[error("{0}")]
+    NotWaiting(String),
+    #[error("{0}")]
+    NotOwner(String),
+    #[error("{0}")]
+    NoRatingRequested(String),
+    #[error("{0}")]
+    AlreadyRated(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -82,6 +96,11 @@ impl ApiError {
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             ApiError::ContentRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "content_rejected"),
+            ApiError::Claimed { .. } => (StatusCode::CONFLICT, "claimed"),
+            ApiError::NotWaiting(_) => (StatusCode::CONFLICT, "not_waiting"),
+            ApiError::NotOwner(_) => (StatusCode::CONFLICT, "not_owner"),
+            ApiError::NoRatingRequested(_) => (StatusCode::CONFLICT, "no_rating_requested"),
+            ApiError::AlreadyRated(_) => (StatusCode::CONFLICT, "already_rated"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -99,6 +118,9 @@ pub(super) struct ErrorDetail<'a> {
     /// Each problem as `path:line: message`, for errors about content.
     #[serde(skip_serializing_if = "Option::is_none")]
     problems: Option<&'a [String]>,
+    /// Who has the conversation, for `claimed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent: Option<&'a crate::domain::AgentRef>,
 }
 
 impl ResponseError for ApiError {
@@ -132,6 +154,10 @@ impl ResponseError for ApiError {
                     ApiError::ContentRejected(problems) => Some(problems),
                     _ => None,
                 },
+                agent: match self {
+                    ApiError::Claimed { agent, .. } => Some(agent),
+                    _ => None,
+                },
             },
         })
     }
@@ -152,6 +178,32 @@ impl From<crate::conversations::TurnError> for ApiError {
             TurnError::Busy => ApiError::Busy,
             TurnError::Unserialisable(e) => ApiError::Internal(e.into()),
             TurnError::KeyReused(_) => ApiError::IdempotencyKeyReused(error.to_string()),
+            TurnError::Token(e) => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<crate::conversations::LiveChatError> for ApiError {
+    fn from(error: crate::conversations::LiveChatError) -> Self {
+        use crate::conversations::LiveChatError;
+        use crate::dialogue::OwnershipError;
+        let message = error.to_string();
+        match error {
+            LiveChatError::Store(e) => e.into(),
+            LiveChatError::Ownership(OwnershipError::Claimed(agent)) => {
+                ApiError::Claimed { message, agent }
+            }
+            LiveChatError::Ownership(OwnershipError::NotWaiting(_)) => {
+                ApiError::NotWaiting(message)
+            }
+            LiveChatError::Ownership(OwnershipError::NotOwner(_)) => ApiError::NotOwner(message),
+            LiveChatError::UnknownHandoff(_) | LiveChatError::UnknownConversation(_) => {
+                ApiError::NotFound(message)
+            }
+            LiveChatError::NoRatingRequested => ApiError::NoRatingRequested(message),
+            LiveChatError::AlreadyRated => ApiError::AlreadyRated(message),
+            LiveChatError::KeyReused(_) => ApiError::IdempotencyKeyReused(message),
+            LiveChatError::Unserialisable(e) => ApiError::Internal(e.into()),
         }
     }
 }
@@ -169,6 +221,7 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Corrupt(_)
             | StoreError::Unserialisable(_)
             | StoreError::DataDir { .. }
+            | StoreError::Duplicate(_)
             | StoreError::Url(_) => ApiError::Internal(error.into()),
         }
     }

@@ -1,7 +1,8 @@
 //! The gate every request passes before a handler: rate limit by client address, the API
 //! key and its scopes (and origins, for a public key), rate limit by key, and a deadline.
 //! Refusals are answered here, in the API's error shape, so they never reach a handler
-//! and change nothing.
+//! and change nothing. The gate tells handlers who is calling ([`Caller`]): a public key
+//! must also show a conversation's token to reach it, which only the handler can check.
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -10,11 +11,32 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError, web};
+use actix_web::{Error, HttpMessage, ResponseError, web};
 
 use super::ApiError;
 use super::routes::access_of;
 use crate::access::{Access, KeyRing, Limits, RateLimiter, Verdict, access_for_unrouted};
+
+/// Who is calling, as the gate found: handlers of a conversation ask a public caller for
+/// the conversation's token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// A public key (bound to origins: the widget's, visible in the bank's page).
+    Public,
+    /// A server-side key (IVR, desks, admin), or no keys configured (loopback only).
+    Trusted,
+}
+
+impl Caller {
+    /// The caller of a request that passed the gate (trusted when there is no gate).
+    pub fn of(request: &actix_web::HttpRequest) -> Caller {
+        request
+            .extensions()
+            .get::<Caller>()
+            .copied()
+            .unwrap_or(Caller::Trusted)
+    }
+}
 
 /// What the gate knows: the keys and the limiters.
 pub struct Gate {
@@ -34,8 +56,8 @@ impl Gate {
         }
     }
 
-    /// Decides on one request.
-    fn admit(&self, request: &ServiceRequest) -> Result<(), ApiError> {
+    /// Decides on one request, and who the caller is.
+    fn admit(&self, request: &ServiceRequest) -> Result<Caller, ApiError> {
         let now = Instant::now();
         let address = request.peer_addr().map(|a| a.ip());
         if let Some(ip) = address
@@ -48,21 +70,35 @@ impl Gate {
             .match_pattern()
             .and_then(|pattern| access_of(&pattern))
             .unwrap_or_else(|| access_for_unrouted(request.path()));
-        let scope = match access {
-            Access::Public | Access::OwnSignature => return Ok(()),
-            Access::Key(scope) => scope,
+        let (scope, query_allowed) = match access {
+            Access::Public | Access::OwnSignature => return Ok(Caller::Trusted),
+            Access::Key(scope) => (scope, false),
+            Access::KeyOrPublicInQuery(scope) => (scope, true),
         };
         if self.keys.is_empty() {
             // No keys configured: the service listens on loopback only (see startup).
-            return Ok(());
+            return Ok(Caller::Trusted);
         }
-        let token = bearer_token(request).ok_or_else(|| {
-            ApiError::Unauthorized("send an API key: `Authorization: Bearer <key>`".into())
-        })?;
+        let (token, in_query) = match bearer_token(request) {
+            Some(token) => (token.to_string(), false),
+            None => match query_key(request).filter(|_| query_allowed) {
+                Some(token) => (token, true),
+                None => {
+                    return Err(ApiError::Unauthorized(
+                        "send an API key: `Authorization: Bearer <key>`".into(),
+                    ));
+                }
+            },
+        };
         let key = self
             .keys
-            .authenticate(token)
+            .authenticate(&token)
             .ok_or_else(|| ApiError::Unauthorized("unknown API key".into()))?;
+        if in_query && key.origins.is_empty() {
+            return Err(ApiError::Unauthorized(
+                "only a public (origin-bound) key may be sent in the URL; send this key as `Authorization: Bearer <key>`".into(),
+            ));
+        }
         if !key.allows(scope) {
             return Err(ApiError::Forbidden(format!(
                 "API key `{}` may not call {} endpoints",
@@ -82,7 +118,11 @@ impl Gate {
         if let Verdict::Limited(wait) = self.per_key.check(&key.name, now) {
             return Err(ApiError::RateLimited(wait));
         }
-        Ok(())
+        Ok(if key.origins.is_empty() {
+            Caller::Trusted
+        } else {
+            Caller::Public
+        })
     }
 }
 
@@ -108,6 +148,16 @@ fn bearer_token(request: &ServiceRequest) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The `key` query parameter (streams a browser opens with `EventSource`).
+fn query_key(request: &ServiceRequest) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(request.query_string())
+        .ok()?
+        .into_iter()
+        .find(|(name, _)| name == "key")
+        .map(|(_, value)| value)
+        .filter(|v| !v.is_empty())
+}
+
 /// The middleware function (`middleware::from_fn(guard)`).
 pub async fn guard(
     request: ServiceRequest,
@@ -117,7 +167,8 @@ pub async fn guard(
         return next.call(request).await.map(|r| r.map_into_left_body());
     };
     match gate.admit(&request) {
-        Ok(()) => {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
             let deadline = gate.limits.request_timeout;
             match tokio::time::timeout(deadline, next.call(request)).await {
                 Ok(response) => response.map(|r| r.map_into_left_body()),

@@ -18,7 +18,7 @@ const MAX_AGENT_CHARS: usize = 100;
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ListParams {
-    #[schemars(extend("enum" = ["pending", "acked", "all"]))]
+    #[schemars(extend("enum" = ["pending", "acked", "claimed", "all"]))]
     status: Option<String>,
     priority: Option<Priority>,
     #[schemars(range(min = 1))]
@@ -32,10 +32,11 @@ impl ListParams {
         let status = match self.status.as_deref() {
             None | Some("pending") => HandoffStatusFilter::Pending,
             Some("acked") => HandoffStatusFilter::Acked,
+            Some("claimed") => HandoffStatusFilter::Claimed,
             Some("all") => HandoffStatusFilter::All,
             Some(other) => {
                 return Err(ApiError::InvalidField(format!(
-                    "status `{other}`: expected pending, acked or all"
+                    "status `{other}`: expected pending, acked, claimed or all"
                 )));
             }
         };

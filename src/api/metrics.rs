@@ -9,7 +9,9 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
 use super::{ApiError, AppState};
-use crate::metrics::{CONTENT_TYPE, OutboxGauge};
+use crate::analytics::{Period, live_chat};
+use crate::domain::bank_day;
+use crate::metrics::{CONTENT_TYPE, LiveChatGauges, OutboxGauge};
 use crate::store::Store;
 
 /// The middleware function (`middleware::from_fn(record)`), outermost: refused and
@@ -62,7 +64,28 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         })
         .collect();
     let version = state.live.current().catalog.version().as_str().to_string();
+    let week = Period::last_week(bank_day(chrono::Utc::now())).range();
+    let figures = live_chat(&state.store.analytics(week).await?);
+    let ratings = |score: u8| {
+        figures
+            .ratings
+            .distribution
+            .get(&score.to_string())
+            .copied()
+            .unwrap_or(0)
+    };
+    let live = LiveChatGauges {
+        claim_wait: (
+            figures.claim_wait_seconds.p50,
+            figures.claim_wait_seconds.p90,
+        ),
+        handling: (figures.handling_seconds.p50, figures.handling_seconds.p90),
+        resolved: figures.resolved,
+        back_to_bot: figures.back_to_bot,
+        ratings: [ratings(1), ratings(2), ratings(3), ratings(4), ratings(5)],
+        rating_average: figures.ratings.average,
+    };
     Ok(HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
-        .body(state.metrics.render(&outbox, &version)))
+        .body(state.metrics.render(&outbox, &version, &live)))
 }

@@ -6,11 +6,13 @@ mod analytics;
 mod conversations;
 mod deliveries;
 mod error;
+mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 mod guard;
 mod handoffs;
 mod health;
+mod live_chat;
 mod metrics;
 mod openapi;
 mod pages;

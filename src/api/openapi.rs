@@ -31,6 +31,8 @@ pub(super) struct Doc {
     pub headers: Vec<Value>,
     pub query: Option<Schema>,
     pub body: Body,
+    /// The success status (200, 201, 204).
+    pub status: u16,
     /// The success answer: content type and schema.
     pub success: (&'static str, Schema),
     /// Another content type the success answer can come in (`format=csv`).
@@ -121,7 +123,7 @@ fn reason(status: u16) -> &'static str {
 
 fn operation_object(endpoint: &Endpoint, operation: &Doc) -> Value {
     let scope = match endpoint.access {
-        Access::Key(scope) => Some(scope),
+        Access::Key(scope) | Access::KeyOrPublicInQuery(scope) => Some(scope),
         Access::Public | Access::OwnSignature => None,
     };
     let mut parameters: Vec<Value> = operation
@@ -150,8 +152,12 @@ fn operation_object(endpoint: &Endpoint, operation: &Doc) -> Value {
     }
     let mut responses = Map::new();
     responses.insert(
-        "200".into(),
-        json!({"description": "OK", "content": content}),
+        operation.status.to_string(),
+        match operation.status {
+            204 => json!({"description": "No content"}),
+            201 => json!({"description": "Created", "content": content}),
+            _ => json!({"description": "OK", "content": content}),
+        },
     );
     for status in statuses {
         let mut response = json!({

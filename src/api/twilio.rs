@@ -87,7 +87,7 @@ pub async fn webhook(
     let lang = conversation.locale.as_str();
     let say = format!(
         "<Say language=\"{lang}\">{}</Say>",
-        escape(&outcome.reply.text)
+        escape(&outcome.said().text)
     );
     let here = escape(request.uri().path_and_query().map_or("/", |p| p.as_str()));
     let verbs = match &outcome.next {

@@ -62,8 +62,8 @@ pub async fn webhook(
     let outcome = state.conversations.take_turn(id, turn).await?;
     let conversation = &outcome.conversation;
     let lang = conversation.locale.as_str();
-    let barge_in = outcome.reply.barge_in.unwrap_or(true);
-    let spoken = prompt(&outcome.reply.text, barge_in);
+    let barge_in = outcome.said().barge_in.unwrap_or(true);
+    let spoken = prompt(&outcome.said().text, barge_in);
     let here = escape(&format!("{PATH}?locale={lang}"));
     let call_var = format!(
         "<var name=\"call_id\" expr=\"'{}'\"/>",

@@ -72,15 +72,20 @@ async fn chat(args: ChatArgs, services: Services) -> anyhow::Result<()> {
             .await?;
         let intent = outcome
             .intent
+            .as_ref()
             .map(|i| format!("{} {:.2}", i.id, i.confidence))
             .unwrap_or_else(|| "none".into());
         writeln!(
             stdout,
             "bot> {}",
-            outcome.reply.text.replace('\n', "\n     ")
+            outcome.said().text.replace('\n', "\n     ")
         )?;
-        if !outcome.reply.quick_replies.is_empty() {
-            writeln!(stdout, "     [{}]", outcome.reply.quick_replies.join("] ["))?;
+        if !outcome.said().quick_replies.is_empty() {
+            writeln!(
+                stdout,
+                "     [{}]",
+                outcome.said().quick_replies.join("] [")
+            )?;
         }
         let handoff = outcome
             .handoff

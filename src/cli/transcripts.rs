@@ -106,6 +106,7 @@ async fn write(args: &TranscriptsArgs) -> anyhow::Result<()> {
                 .await?;
             let intent = outcome
                 .intent
+                .as_ref()
                 .map(|i| format!("{} {:.2}", i.id, i.confidence))
                 .unwrap_or_else(|| "none".into());
             let _ = writeln!(
@@ -116,17 +117,17 @@ async fn write(args: &TranscriptsArgs) -> anyhow::Result<()> {
                 outcome.emotion.intensity
             );
             let quoted: Vec<String> = outcome
-                .reply
+                .said()
                 .text
                 .lines()
                 .map(|l| format!("> {l}"))
                 .collect();
             let _ = writeln!(markdown, "**Bot:**\n\n{}\n", quoted.join("  \n"));
-            if !outcome.reply.quick_replies.is_empty() {
+            if !outcome.said().quick_replies.is_empty() {
                 let _ = writeln!(
                     markdown,
                     "<sub>buttons: {}</sub>\n",
-                    outcome.reply.quick_replies.join(" · ")
+                    outcome.said().quick_replies.join(" · ")
                 );
             }
             if let Some((handoff, summary)) = &outcome.handoff {

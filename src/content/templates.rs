@@ -125,6 +125,9 @@ pub enum SystemPart {
     Heard,
     /// The caller said the bot misheard: please say it again.
     SayAgain,
+    /// An agent gave the conversation back: the bot carries on, naming the demands still
+    /// open as `{{open_demands}}` (empty when none is).
+    BackToBot,
     /// The one or two sentences a human agent reads first in a handoff summary:
     /// `{{intents}}` (titles), `{{details}}` (what the customer said of the slots).
     Synopsis,
@@ -205,6 +208,7 @@ struct SystemFile {
     silence_menu: Option<PartFile>,
     heard: Option<PartFile>,
     say_again: Option<PartFile>,
+    back_to_bot: Option<PartFile>,
     #[serde(default)]
     quick_replies: BTreeMap<SystemPart, Vec<String>>,
     #[serde(default)]
@@ -319,6 +323,7 @@ pub fn parse_system(
         (SystemPart::SilenceMenu, "silence_menu", file.silence_menu),
         (SystemPart::Heard, "heard", file.heard),
         (SystemPart::SayAgain, "say_again", file.say_again),
+        (SystemPart::BackToBot, "back_to_bot", file.back_to_bot),
     ];
     let mut parts = BTreeMap::new();
     for (name, key, part_file) in named {

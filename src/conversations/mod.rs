@@ -6,12 +6,14 @@
 //! are in [`desk`]. It holds no HTTP: handlers call it.
 
 mod desk;
+mod live_chat;
 mod locks;
 mod turn;
 
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::access::ConversationToken;
 use crate::dialogue::{Conversation, HandoffRef, TurnRequest};
 use crate::domain::{Clock, ConversationId, HandoffId, IdempotencyKey};
 use crate::handoff::{HandoffSummary, Outbox};
@@ -19,9 +21,12 @@ use crate::live::LiveServices;
 use crate::metrics::Metrics;
 use crate::nlu::{Emotion, ScoredIntent};
 use crate::reply::Reply;
-use crate::store::{Database, Receipt, RequestDigest, Store, StoreError};
+use crate::store::{Database, EventNotifier, Receipt, RequestDigest, Store, StoreError};
 
 pub use desk::ConversationView;
+pub use live_chat::{
+    AgentMessage, ClaimView, EventStream, LiveChatError, Next, Rating, ReleaseView, Suggestion,
+};
 use locks::ConversationLocks;
 
 /// Why a turn was not taken. Nothing is saved in any of these cases.
@@ -42,6 +47,9 @@ pub enum TurnError {
     /// The message's idempotency key was used in this conversation for another message.
     #[error("the idempotency key `{0}` was already used for another message in this conversation")]
     KeyReused(IdempotencyKey),
+    /// The operating system gave no random bytes for the conversation token.
+    #[error("no conversation token could be made: {0}")]
+    Token(std::io::Error),
 }
 
 /// How often a turn is taken again when another instance saved a turn of the same
@@ -85,12 +93,27 @@ pub type Answer = fn(&TurnOutcome) -> Result<String, serde_json::Error>;
 /// What a turn produced.
 pub struct TurnOutcome {
     pub conversation: Conversation,
-    pub reply: Reply,
+    /// `None` while an agent has the customer: the bot does not answer.
+    pub reply: Option<Reply>,
     pub intent: Option<ScoredIntent>,
     pub emotion: Emotion,
     /// Set on the turn that handed the customer off.
     pub handoff: Option<(HandoffRef, HandoffSummary)>,
     pub next: NextAction,
+    /// The token of a conversation this turn started: handed to the client once, never
+    /// part of a saved answer (the store keeps only its hash).
+    pub conversation_token: Option<ConversationToken>,
+}
+
+impl TurnOutcome {
+    /// The bot's reply, or an empty one while an agent has the customer: for channels
+    /// that always answer something (the phone, the command line, stories).
+    pub fn said(&self) -> std::borrow::Cow<'_, Reply> {
+        match &self.reply {
+            Some(reply) => std::borrow::Cow::Borrowed(reply),
+            None => std::borrow::Cow::Owned(Reply::default()),
+        }
+    }
 }
 
 /// Conversations: the turn service.
@@ -104,6 +127,8 @@ pub struct Conversations {
     in_progress: tokio::sync::Semaphore,
     metrics: Arc<Metrics>,
     clock: Clock,
+    /// Wakes the event streams of a conversation after a commit.
+    notifier: Arc<EventNotifier>,
 }
 
 impl Conversations {
@@ -122,7 +147,15 @@ impl Conversations {
             in_progress: tokio::sync::Semaphore::new(limits.max_concurrent_turns as usize),
             metrics: Arc::default(),
             clock: Clock::system(),
+            notifier: Arc::default(),
         }
+    }
+
+    /// The same service waking event streams through `notifier` (the one the store's
+    /// listener wakes too).
+    pub fn with_notifier(mut self, notifier: Arc<EventNotifier>) -> Conversations {
+        self.notifier = notifier;
+        self
     }
 
     /// The same service counting its turns in `metrics`.
@@ -157,13 +190,15 @@ impl Conversations {
     /// saved with the message's receipt (its `answer` included), and the same message sent
     /// again with the same key gets the saved answer, with no second turn. Another message
     /// under a key already used in this conversation is refused ([`TurnError::KeyReused`]).
+    /// The conversation token comes with the answer of the turn that started the
+    /// conversation, never with a repeat (it is not saved).
     pub async fn take_turn_once(
         &self,
         id: ConversationId,
         request: TurnRequest,
         key: IdempotencyKey,
         answer: Answer,
-    ) -> Result<String, TurnError> {
+    ) -> Result<(String, Option<ConversationToken>), TurnError> {
         let digest = RequestDigest::of(&id, &key, &request);
         let _turn = self.wait_for_turn(&id).await?;
         let (id, request, key, digest) = (&id, &request, &key, &digest);
@@ -176,7 +211,7 @@ impl Conversations {
                     return Err(TurnError::KeyReused(key.clone()));
                 }
                 tracing::info!(conversation = %id.as_str(), "message answered again from its receipt");
-                return Ok(receipt.response);
+                return Ok((receipt.response, None));
             }
             let turn = self.attempt(id, request).await?;
             let receipt = Receipt {
@@ -185,7 +220,7 @@ impl Conversations {
                 response: answer(&turn.outcome)?,
             };
             self.save(&turn, Some(&receipt)).await?;
-            Ok(receipt.response)
+            Ok((receipt.response, turn.outcome.conversation_token))
         })
         .await
     }

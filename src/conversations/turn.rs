@@ -16,30 +16,32 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Conversations, NextAction, TurnError, TurnOutcome};
+use crate::access::ConversationToken;
 use crate::content::{IntentKind, IvrSettings, LocaleContent};
 use crate::dialogue::{
-    Conversation, HandoffRef, Heard, IvrEvent, TurnInput, TurnPlan, TurnRequest, hear, take_turn,
+    Conversation, ConversationState, HandoffRef, Heard, IvrEvent, TurnInput, TurnPlan, TurnRequest,
+    hear, take_turn,
 };
 use crate::domain::{ConversationId, Customer, bank_day};
 use crate::handoff::{HandoffSummary, summarize};
 use crate::privacy::{MaskedText, digit_value_of, mask, mask_across};
 use crate::reply::{Composer, Reply};
 use crate::store::{
-    OutboxEntry, Receipt, Role, Store, StoreError, StoredHandoff, TranscriptLine, TurnFacts,
-    TurnWrite,
+    EventBody, OutboxEntry, Receipt, Role, Store, StoreError, StoredHandoff, TranscriptLine,
+    TurnFacts, TurnWrite,
 };
 
 /// The conversation as loaded, with the version the save checks against.
 struct Loaded {
     conversation: Conversation,
-    /// The turn count in the store; `None` for a conversation this turn starts.
-    stored_turn: Option<u32>,
+    /// The turn count and state in the store; `None` for a conversation this turn starts.
+    stored: Option<(u32, &'static str)>,
 }
 
 /// This turn's lines of the transcript.
 struct Recorded {
-    /// The customer's message and the bot's reply.
-    lines: [TranscriptLine; 2],
+    /// The customer's message and the bot's reply (none while an agent has the customer).
+    lines: Vec<TranscriptLine>,
     /// The customer's previous message masked further: personal data it began was
     /// finished in this one.
     amended: Option<MaskedText>,
@@ -61,9 +63,12 @@ struct SavedHandoff {
 /// A turn taken on the stored state, not saved yet.
 pub(super) struct Unsaved {
     pub(super) outcome: TurnOutcome,
-    /// The turn count the conversation had when it was loaded (the save checks it).
-    stored_turn: Option<u32>,
+    /// The turn count and state the conversation had when it was loaded (the save checks
+    /// them).
+    stored: Option<(u32, &'static str)>,
     facts: TurnFacts,
+    /// What the widget and the desk see of this turn.
+    events: Vec<EventBody>,
     recorded: Recorded,
     handoff: Option<SavedHandoff>,
 }
@@ -103,8 +108,20 @@ impl Conversations {
         let today = bank_day(now);
         let Loaded {
             mut conversation,
-            stored_turn,
+            stored,
         } = self.load(id, request, now).await?;
+        let token = match stored {
+            Some(_) => None,
+            None => Some(ConversationToken::generate().map_err(TurnError::Token)?),
+        };
+        // Waiting for an agent, or with one: the desk sees the customer's messages; with
+        // an agent the bot stays silent.
+        let before = conversation.state.clone();
+        let to_desk = matches!(
+            before,
+            ConversationState::HandedOff { .. } | ConversationState::WithAgent { .. }
+        );
+        let silent = matches!(before, ConversationState::WithAgent { .. });
         // One snapshot of the content for the whole turn, whatever a reload does meanwhile.
         let services = self.live.current();
         let content = services.catalog.locale(conversation.locale);
@@ -120,6 +137,7 @@ impl Conversations {
         let facts = facts_of(&heard, &conversation, content, today);
         let intent = heard.understanding.whole.intent.clone();
         let emotion = heard.understanding.whole.emotion;
+        let risk = heard.understanding.whole.risk;
         // The message as `nlu` masked it, when the words understood are the request's own
         // (not held speech): recorded as is, without a second scan.
         let masked = (heard.said.as_deref() == request.text.as_ref().map(|t| t.as_str()))
@@ -134,9 +152,9 @@ impl Conversations {
             },
             content,
         );
-        let reply = word(&services.composer, &plan, &mut conversation, content);
+        let reply = (!silent).then(|| word(&services.composer, &plan, &mut conversation, content));
         let recorded = self
-            .record(&mut transcript, request, masked, &reply, now)
+            .record(&mut transcript, request, masked, reply.as_ref(), now)
             .await?;
         let handoff = self
             .hand_off(
@@ -154,6 +172,34 @@ impl Conversations {
             handoff.as_ref().map(|h| &h.reference),
             &content.templates.ivr,
         );
+        let mut events = Vec::new();
+        if to_desk {
+            events.push(EventBody::CustomerMessage {
+                turn: conversation.turn,
+                text: recorded.lines[0].text.clone(),
+                intent: intent.as_ref().map(Into::into),
+                emotion: emotion.into(),
+                risk: risk.into(),
+                at: now,
+            });
+        }
+        // Bot replies are events from the handoff on: the customer's stream is open by
+        // then, and the desk reads what the customer was told.
+        if let Some(reply) = reply.as_ref().filter(|_| to_desk || handoff.is_some()) {
+            events.push(EventBody::BotReply {
+                turn: conversation.turn,
+                text: mask(&reply.text),
+                quick_replies: reply.quick_replies.clone(),
+                at: now,
+            });
+        }
+        if handoff.is_some() {
+            events.push(EventBody::State {
+                state: conversation.state.as_str().to_string(),
+                ask_rating: false,
+                at: now,
+            });
+        }
         let (handoff, saved_handoff) = handoff.map(|h| ((h.reference, h.summary), h.saved)).unzip();
         Ok(Unsaved {
             outcome: TurnOutcome {
@@ -163,9 +209,11 @@ impl Conversations {
                 emotion,
                 handoff,
                 next,
+                conversation_token: token,
             },
-            stored_turn,
+            stored,
             facts,
+            events,
             recorded,
             handoff: saved_handoff,
         })
@@ -184,7 +232,7 @@ impl Conversations {
                 Err(TurnError::TooLong(self.max_turns))
             }
             Some(conversation) => Ok(Loaded {
-                stored_turn: Some(conversation.turn),
+                stored: Some((conversation.turn, conversation.state.as_str())),
                 conversation,
             }),
             None => {
@@ -205,7 +253,7 @@ impl Conversations {
                         customer,
                         now,
                     ),
-                    stored_turn: None,
+                    stored: None,
                 })
             }
         }
@@ -219,7 +267,7 @@ impl Conversations {
         transcript: &mut Transcript<'_>,
         request: &TurnRequest,
         masked: Option<MaskedText>,
-        reply: &Reply,
+        reply: Option<&Reply>,
         now: DateTime<Utc>,
     ) -> Result<Recorded, StoreError> {
         let mut amended = None;
@@ -250,21 +298,19 @@ impl Conversations {
             (None, None, Some(keys)) => mask(&format!("[DTMF {}]", keys.as_str())),
             (None, None, None) => mask(""),
         };
-        Ok(Recorded {
-            lines: [
-                TranscriptLine {
-                    role: Role::Customer,
-                    text: customer,
-                    at: now,
-                },
-                TranscriptLine {
-                    role: Role::Bot,
-                    text: mask(&reply.text),
-                    at: now,
-                },
-            ],
-            amended,
-        })
+        let mut lines = vec![TranscriptLine {
+            role: Role::Customer,
+            text: customer,
+            at: now,
+        }];
+        if let Some(reply) = reply {
+            lines.push(TranscriptLine {
+                role: Role::Bot,
+                text: mask(&reply.text),
+                at: now,
+            });
+        }
+        Ok(Recorded { lines, amended })
     }
 
     /// Step 6: when the plan hands off, the summary an agent reads first (over the whole
@@ -316,10 +362,17 @@ impl Conversations {
         let facts = &turn.facts;
         let handoff = turn.handoff.as_ref();
         let outbox = handoff.map_or(&[][..], |h| &h.outbox);
+        let token_sha256 = turn
+            .outcome
+            .conversation_token
+            .as_ref()
+            .map(ConversationToken::sha256);
         self.store
             .save_turn(TurnWrite {
                 conversation,
-                stored_turn: turn.stored_turn,
+                stored: turn.stored,
+                token_sha256: token_sha256.as_deref(),
+                events: &turn.events,
                 facts,
                 lines: &turn.recorded.lines,
                 amend_last_customer_line: turn.recorded.amended.as_ref(),
@@ -328,6 +381,9 @@ impl Conversations {
                 receipt,
             })
             .await?;
+        if !turn.events.is_empty() {
+            self.notifier.wake(conversation.id.as_str());
+        }
         self.outbox.wake(outbox);
         self.metrics
             .turn(conversation.channel, facts.intent.as_ref());

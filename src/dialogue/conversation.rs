@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ledger::{DemandIndex, DemandLedger};
 use crate::domain::{
-    Channel, ConversationId, Customer, Expectation, HandoffId, HandoffReason, IntentId, Locale,
-    Priority, SlotName,
+    AgentRef, Channel, ConversationId, Customer, Expectation, HandoffId, HandoffReason, IntentId,
+    Locale, Priority, SlotName,
 };
 use crate::nlu::{Emotion, RiskFlags};
 use crate::privacy::MaskedText;
@@ -51,11 +51,23 @@ pub enum ConversationState {
     Active {
         phase: Phase,
     },
-    /// A human has it; the bot only holds the line.
+    /// Waiting for a human; the bot only holds the line.
     HandedOff {
         handoff: HandoffRef,
     },
-    Closed,
+    /// A human agent owns it: the bot understands the customer's messages for the agent
+    /// but never answers them.
+    WithAgent {
+        handoff: HandoffRef,
+        agent: AgentRef,
+        since: DateTime<Utc>,
+    },
+    /// Over. `resolved_by` is the agent who resolved it; the customer is then asked for a
+    /// rating (a conversation the bot closed asks for none).
+    Closed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolved_by: Option<AgentRef>,
+    },
 }
 
 impl ConversationState {
@@ -64,7 +76,8 @@ impl ConversationState {
         match self {
             ConversationState::Active { .. } => "active",
             ConversationState::HandedOff { .. } => "handed_off",
-            ConversationState::Closed => "closed",
+            ConversationState::WithAgent { .. } => "with_agent",
+            ConversationState::Closed { .. } => "closed",
         }
     }
 }
@@ -104,7 +117,22 @@ pub struct Conversation {
     pub risk: RiskFlags,
     pub expectations: BTreeSet<Expectation>,
     pub commitments: Vec<CommitmentMade>,
+    /// Set when an agent gave the conversation back to the bot: what that handoff had
+    /// already dealt with, so the bot does not hand straight back for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned: Option<Returned>,
     pub created_at: DateTime<Utc>,
+}
+
+/// What a handoff an agent gave back had dealt with: its reason, the risks and the
+/// feelings up to then. Only a new request for a person, a new risk or new anger hands
+/// the customer over again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Returned {
+    pub reason: HandoffReason,
+    pub risk: RiskFlags,
+    /// How many customer turns' emotions had been seen.
+    pub emotions_seen: usize,
 }
 
 impl Conversation {
@@ -132,6 +160,7 @@ impl Conversation {
             risk: RiskFlags::default(),
             expectations: BTreeSet::new(),
             commitments: Vec::new(),
+            returned: None,
             created_at: now,
         }
     }
@@ -153,7 +182,7 @@ impl Conversation {
 
     /// Whether the conversation is over.
     pub fn is_closed(&self) -> bool {
-        self.state == ConversationState::Closed
+        matches!(self.state, ConversationState::Closed { .. })
     }
 
     /// Records a promise the reply made (`what` as the customer read or heard it).
@@ -161,10 +190,29 @@ impl Conversation {
         self.commitments.push(CommitmentMade { intent, what, by });
     }
 
+    /// The handoff the conversation is waiting on.
     pub fn handoff(&self) -> Option<&HandoffRef> {
         match &self.state {
             ConversationState::HandedOff { handoff } => Some(handoff),
             _ => None,
         }
+    }
+
+    /// The agent who owns the conversation now, if one does.
+    pub fn agent(&self) -> Option<&AgentRef> {
+        match &self.state {
+            ConversationState::WithAgent { agent, .. } => Some(agent),
+            _ => None,
+        }
+    }
+
+    /// Whether the customer is to be asked for a rating: an agent resolved it.
+    pub fn asks_rating(&self) -> bool {
+        matches!(
+            self.state,
+            ConversationState::Closed {
+                resolved_by: Some(_)
+            }
+        )
     }
 }

@@ -63,7 +63,16 @@ fn intent_reason(intent: &Intent) -> HandoffReason {
 
 /// Decides whether to hand off, after the turn's message has been recorded in the
 /// conversation. The most pressing reason wins; the priority is the highest of all.
+///
+/// After an agent gave the conversation back to the bot (`Conversation::returned`), what
+/// that handoff dealt with does not count again: its reason (unless the customer asks for
+/// a person again), the risks already raised and the anger already shown. A new risk, new
+/// anger or a new request still hands the customer over.
 pub fn decide(conversation: &Conversation, signals: &Signals<'_>) -> Option<HandoffDecision> {
+    let returned = conversation.returned.as_ref();
+    let handled = |reason: HandoffReason| {
+        reason != HandoffReason::CustomerRequest && returned.is_some_and(|r| r.reason == reason)
+    };
     let mut candidates: Vec<HandoffDecision> = Vec::new();
     for intent in &signals.intents {
         if intent.handoff.when == HandoffWhen::Immediately {
@@ -79,13 +88,18 @@ pub fn decide(conversation: &Conversation, signals: &Signals<'_>) -> Option<Hand
             priority: intent.handoff.priority,
         });
     }
-    if conversation.risk.any() {
+    // The risks, anger and misunderstandings have their own baselines below.
+    candidates.retain(|c| !handled(c.reason));
+    let known_risk = returned.map(|r| r.risk).unwrap_or_default();
+    if conversation.risk.union(known_risk) != known_risk {
         candidates.push(HandoffDecision {
             reason: HandoffReason::EscalationThreat,
             priority: Priority::High,
         });
     }
-    let recent = conversation.emotions.iter().rev().take(SUSTAINED_TURNS);
+    let seen = returned.map_or(0, |r| r.emotions_seen);
+    let since = conversation.emotions.get(seen..).unwrap_or_default();
+    let recent = since.iter().rev().take(SUSTAINED_TURNS);
     let angry_turns = recent
         .filter(|e| e.label == EmotionLabel::Angry && e.intensity >= HIGH_ANGER)
         .count();

@@ -127,6 +127,25 @@ impl DemandLedger {
         }
     }
 
+    /// An agent resolved the conversation: what they were handed is settled.
+    pub fn settle_handed_off(&mut self) {
+        self.set_handed_off(DemandStatus::Addressed);
+    }
+
+    /// An agent gave the conversation back to the bot: what they were handed is open
+    /// again, for the bot to carry on with.
+    pub fn reopen_handed_off(&mut self) {
+        self.set_handed_off(DemandStatus::Open);
+    }
+
+    fn set_handed_off(&mut self, status: DemandStatus) {
+        for demand in &mut self.demands {
+            if demand.status == DemandStatus::HandedOff {
+                demand.status = status;
+            }
+        }
+    }
+
     /// Every slot of every demand, later demands winning on a name clash (for the API's
     /// flat `slots` object).
     pub fn all_slots(&self) -> BTreeMap<SlotName, SlotValue> {

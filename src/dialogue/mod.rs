@@ -9,16 +9,20 @@ mod engine;
 mod escalation;
 mod hearing;
 mod ledger;
+mod ownership;
 mod plan;
 mod summary;
 
 pub use calendar::deadline;
-pub use conversation::{CommitmentMade, Conversation, ConversationState, HandoffRef, Phase};
+pub use conversation::{
+    CommitmentMade, Conversation, ConversationState, HandoffRef, Phase, Returned,
+};
 pub use demands::opened_by;
 pub use engine::{SILENCES_BEFORE_HANDOFF, Speech, TurnInput, take_turn};
 pub use escalation::{FALLBACKS_BEFORE_HANDOFF, HIGH_ANGER};
 pub use hearing::{Heard, IvrEvent, TurnRequest, hear};
 pub use ledger::{Demand, DemandIndex, DemandLedger, DemandStatus, SlotValue};
+pub use ownership::{Claimed, OwnershipError, ReleaseOutcome, Released, claim, owner, release};
 pub use plan::{HandoffDecision, Step, TurnPlan};
 pub use summary::{
     CommitmentSummary, DemandSummary, EmotionSummary, HandoffSummary, RiskSummary, SummaryLine,

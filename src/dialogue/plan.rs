@@ -85,6 +85,10 @@ pub enum Step {
     },
     /// Waiting for the human.
     Holding,
+    /// Taking the conversation back from an agent, naming the demands still open.
+    BackToBot {
+        intents: Vec<IntentId>,
+    },
     /// A goodbye while demands are open: names them, asks.
     OpenDemands {
         intents: Vec<IntentId>,

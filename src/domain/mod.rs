@@ -3,6 +3,7 @@
 //! make one, so a value of these types is always valid. Enums whose values are words are
 //! declared with `vocab_enum!` (`vocab.rs`).
 
+mod agent;
 mod channel;
 mod clock;
 mod conversation_id;
@@ -18,6 +19,7 @@ mod message_text;
 mod role;
 mod vocab;
 
+pub use agent::{AgentError, AgentId, AgentName, AgentRef, MAX_AGENT_ID_LEN, MAX_AGENT_NAME_CHARS};
 pub use channel::Channel;
 pub use clock::{BANK_UTC_OFFSET_SECONDS, Clock, bank_day};
 pub use conversation_id::{ConversationId, ConversationIdError, MAX_CONVERSATION_ID_LEN};

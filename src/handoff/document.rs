@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::dialogue::HandoffSummary;
+use crate::domain::AgentRef;
 use crate::store::HandoffRecord;
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -17,6 +18,11 @@ pub struct HandoffDocument {
     pub created_at: String,
     pub acked_by: Option<String>,
     pub acked_at: Option<String>,
+    /// Its conversation's state now: `handed_off` (waiting), `with_agent`, `active` (back
+    /// with the bot) or `closed`.
+    pub state: String,
+    /// The agent who claimed it in the chat; `null` while unclaimed.
+    pub agent: Option<AgentRef>,
     /// The summary an agent reads first (masked).
     #[schemars(with = "serde_json::Value")]
     pub summary: HandoffSummary,
@@ -38,6 +44,8 @@ impl From<HandoffRecord> for HandoffDocument {
             created_at: h.created_at.to_rfc3339(),
             acked_by: record.acked.as_ref().map(|a| a.by.clone()),
             acked_at: record.acked.map(|a| a.at.to_rfc3339()),
+            state: record.conversation_state,
+            agent: record.claim.map(|c| c.agent),
             summary: h.summary,
         }
     }

@@ -54,6 +54,8 @@ impl Outbox {
         let document = HandoffDocument::from(HandoffRecord {
             handoff: handoff.clone(),
             acked: None,
+            claim: None,
+            conversation_state: "handed_off".into(),
         });
         let payload = serde_json::to_string(&document)?;
         Ok(self

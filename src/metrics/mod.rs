@@ -63,6 +63,36 @@ struct ContentLabels {
     version: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QuantileLabels {
+    quantile: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ScoreLabels {
+    score: u8,
+}
+
+type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+
+/// The live chat's figures at scrape time, from the store (every instance's agents):
+/// claim waits and handling times (p50, p90, seconds), releases by outcome, ratings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveChatGauges {
+    pub claim_wait: (Option<f64>, Option<f64>),
+    pub handling: (Option<f64>, Option<f64>),
+    pub resolved: u64,
+    pub back_to_bot: u64,
+    /// Ratings per score, 1 to 5.
+    pub ratings: [u64; 5],
+    pub rating_average: Option<f64>,
+}
+
 /// Latency buckets from 0.25 ms to about 4 s, doubling: parse answers in well under a
 /// millisecond, a turn with a database write in a few.
 fn latency_histogram() -> Histogram {
@@ -100,6 +130,11 @@ pub struct Metrics {
     deliveries: Family<DeliveryLabels, Counter>,
     outbox: Family<OutboxLabels, Gauge>,
     content: Family<ContentLabels, Gauge>,
+    claim_wait: Family<QuantileLabels, FloatGauge>,
+    handling: Family<QuantileLabels, FloatGauge>,
+    releases: Family<OutcomeLabels, Gauge>,
+    ratings: Family<ScoreLabels, Gauge>,
+    rating_average: FloatGauge,
 }
 
 impl Default for Metrics {
@@ -121,6 +156,11 @@ impl Metrics {
             deliveries: Family::default(),
             outbox: Family::default(),
             content: Family::default(),
+            claim_wait: Family::default(),
+            handling: Family::default(),
+            releases: Family::default(),
+            ratings: Family::default(),
+            rating_average: FloatGauge::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -167,6 +207,31 @@ impl Metrics {
             "content_info",
             "The content version being served (value 1)",
             metrics.content.clone(),
+        );
+        registry.register(
+            "live_chat_claim_wait_seconds",
+            "Seconds from a handoff to an agent's claim, by quantile (last 7 bank days)",
+            metrics.claim_wait.clone(),
+        );
+        registry.register(
+            "live_chat_handling_seconds",
+            "Seconds from an agent's claim to the release, by quantile (last 7 bank days)",
+            metrics.handling.clone(),
+        );
+        registry.register(
+            "live_chat_releases",
+            "Conversations agents released, by outcome (last 7 bank days)",
+            metrics.releases.clone(),
+        );
+        registry.register(
+            "live_chat_ratings",
+            "Customers' ratings of agents, by score (last 7 bank days)",
+            metrics.ratings.clone(),
+        );
+        registry.register(
+            "live_chat_rating_average",
+            "The average rating of agents, 1 to 5 (last 7 bank days; 0 without ratings)",
+            metrics.rating_average.clone(),
         );
         Metrics {
             registry,
@@ -234,7 +299,39 @@ impl Metrics {
 
     /// The exposition, with the gauges read at scrape time: the outbox as the store sees
     /// it (shared by every instance) and the content version this instance serves.
-    pub fn render(&self, outbox: &[OutboxGauge], content_version: &str) -> String {
+    pub fn render(
+        &self,
+        outbox: &[OutboxGauge],
+        content_version: &str,
+        live: &LiveChatGauges,
+    ) -> String {
+        for (family, (p50, p90)) in [
+            (&self.claim_wait, live.claim_wait),
+            (&self.handling, live.handling),
+        ] {
+            family.clear();
+            for (quantile, value) in [("0.5", p50), ("0.9", p90)] {
+                if let Some(value) = value {
+                    family
+                        .get_or_create(&QuantileLabels { quantile })
+                        .set(value);
+                }
+            }
+        }
+        for (outcome, count) in [
+            ("resolved", live.resolved),
+            ("back_to_bot", live.back_to_bot),
+        ] {
+            self.releases
+                .get_or_create(&OutcomeLabels { outcome })
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
+        for (score, count) in (1u8..).zip(live.ratings) {
+            self.ratings
+                .get_or_create(&ScoreLabels { score })
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
+        self.rating_average.set(live.rating_average.unwrap_or(0.0));
         self.outbox.clear();
         for row in outbox {
             self.outbox

@@ -146,7 +146,69 @@ impl Composer {
     }
 }
 
+/// Which of the four steps a suggested reply is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionStep {
+    Soothe,
+    Restate,
+    Guide,
+    Commit,
+}
+
 impl Composer {
+    /// Replies an agent may start from, one per step of the four (soothe → restate →
+    /// guide → commit), worded from the content's own templates for the conversation's
+    /// demand of `demand` with its slots filled in, for the customer's feeling now. A step
+    /// the intent has no template for is left out. `by` is the commitment's deadline.
+    pub fn suggestions(
+        &self,
+        conversation: &Conversation,
+        content: &LocaleContent,
+        demand: crate::dialogue::DemandIndex,
+        by: Option<NaiveDate>,
+    ) -> Vec<(SuggestionStep, String)> {
+        let Some(d) = conversation.ledger.get(demand) else {
+            return Vec::new();
+        };
+        let kind = content.intent(&d.intent).map(|i| i.kind);
+        let emotion = conversation.current_emotion();
+        let composition = Composition {
+            composer: self,
+            conversation,
+            content,
+            situation: Situation {
+                emotion: emotion.label,
+                intensity: emotion.intensity,
+                segment: conversation.customer.segment.clone(),
+                channel: conversation.channel,
+                kind,
+                reason: None,
+            },
+        };
+        let mut steps = vec![
+            (
+                SuggestionStep::Soothe,
+                Step::Soothe {
+                    emotion,
+                    kind: kind.unwrap_or(crate::content::IntentKind::Inquiry),
+                },
+            ),
+            (SuggestionStep::Restate, Step::Restate { demand }),
+            (SuggestionStep::Guide, Step::Guidance { demand }),
+        ];
+        if let Some(by) = by {
+            steps.push((SuggestionStep::Commit, Step::Commitment { demand, by }));
+        }
+        steps
+            .into_iter()
+            .filter_map(|(name, step)| {
+                let (text, _) = composition.step(&step);
+                text.filter(|t| !t.trim().is_empty()).map(|t| (name, t))
+            })
+            .collect()
+    }
+
     /// The synopsis of a handoff: one or two sentences, from the `synopsis` template chosen
     /// by the handoff reason, naming the demands and what the customer said of them.
     pub fn synopsis(
@@ -452,6 +514,16 @@ impl Composition<'_> {
                     self.system(SystemPart::OpenDemands, data),
                     self.system_quick(SystemPart::OpenDemands),
                 )
+            }
+            Step::BackToBot { intents } => {
+                let titles: Vec<&str> = intents
+                    .iter()
+                    .filter_map(|id| self.content.intent(id))
+                    .map(|i| i.title.as_str())
+                    .collect();
+                let separator = self.content.locale.quoted_list_separator();
+                data.insert("open_demands".into(), Value::String(titles.join(separator)));
+                (self.system(SystemPart::BackToBot, data), vec![])
             }
             Step::Goodbye => (self.system(SystemPart::Goodbye, data), vec![]),
         }

@@ -2,11 +2,12 @@
 //! the same for every database (numbered placeholders, standard SQL); the figures
 //! (rates, top lists, hotspots) are computed from these rows by `crate::analytics`.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::ColumnIndex;
 
 use super::StoreError;
 use super::rows::{StoreRow, from_name};
+use crate::dialogue::ReleaseOutcome;
 use crate::domain::{Channel, EmotionLabel, HandoffReason, IntentId, Priority};
 
 /// What analytics keeps of one customer turn.
@@ -66,6 +67,21 @@ pub struct EmotionCount {
     pub turns: u64,
 }
 
+/// When a handoff of the range was made, claimed in the chat and released, and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandoffTiming {
+    pub created_at: DateTime<Utc>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub released: Option<(DateTime<Utc>, ReleaseOutcome)>,
+}
+
+/// A customer's rating of an agent, with the handoff's primary intent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RatingRow {
+    pub intent: Option<IntentId>,
+    pub score: u8,
+}
+
 /// Everything analytics reads for a range of days.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AnalyticsRows {
@@ -73,11 +89,19 @@ pub struct AnalyticsRows {
     pub handoffs: Vec<HandoffCount>,
     pub intents: Vec<IntentCount>,
     pub emotions: Vec<EmotionCount>,
+    /// Handoffs made in the range, for the live chat's times and outcomes.
+    pub timings: Vec<HandoffTiming>,
+    /// Ratings given in the range.
+    pub ratings: Vec<RatingRow>,
 }
 
+/// A conversation counts as handed off if it ever was (an agent may have closed it, or
+/// given it back to the bot, since); as closed if the bot closed it without a handoff.
 pub(super) const CONVERSATIONS_BY_DAY: &str = "SELECT day, COUNT(*) AS started, \
-     SUM(CASE WHEN status = 'handed_off' THEN 1 ELSE 0 END) AS handed_off, \
-     SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) AS closed \
+     SUM(CASE WHEN EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = conversations.id) \
+         THEN 1 ELSE 0 END) AS handed_off, \
+     SUM(CASE WHEN status = 'closed' AND NOT EXISTS (SELECT 1 FROM handoffs h \
+         WHERE h.conversation_id = conversations.id) THEN 1 ELSE 0 END) AS closed \
      FROM conversations WHERE day BETWEEN $1 AND $2 GROUP BY day ORDER BY day";
 
 pub(super) const HANDOFFS_BY_DAY: &str = "SELECT day, reason, priority, COUNT(*) AS n \
@@ -91,6 +115,12 @@ pub(super) const INTENTS_BY_DAY: &str = "SELECT day, intent, complaint, \
 
 pub(super) const EMOTIONS_BY_DAY: &str = "SELECT day, emotion, COUNT(*) AS n \
      FROM turn_facts WHERE day BETWEEN $1 AND $2 GROUP BY day, emotion ORDER BY day, emotion";
+
+pub(super) const HANDOFF_TIMINGS: &str = "SELECT created_at, claimed_at, released_at, outcome \
+     FROM handoffs WHERE day BETWEEN $1 AND $2 ORDER BY created_at";
+
+pub(super) const RATINGS: &str =
+    "SELECT intent, score FROM ratings WHERE day BETWEEN $1 AND $2 ORDER BY at";
 
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
@@ -145,5 +175,41 @@ where
         day: row.day("day")?,
         emotion: from_name(&row.text("emotion")?, "emotion")?,
         turns: count(row.int("n")?),
+    })
+}
+
+pub(super) fn handoff_timing<R: StoreRow>(row: &R) -> Result<HandoffTiming, StoreError>
+where
+    for<'c> &'c str: ColumnIndex<R>,
+{
+    let released = match (
+        row.optional_time("released_at")?,
+        row.optional_text("outcome")?,
+    ) {
+        (Some(at), Some(outcome)) => Some((at, from_name(&outcome, "release outcome")?)),
+        _ => None,
+    };
+    Ok(HandoffTiming {
+        created_at: row.time("created_at")?,
+        claimed_at: row.optional_time("claimed_at")?,
+        released,
+    })
+}
+
+pub(super) fn rating_row<R: StoreRow>(row: &R) -> Result<RatingRow, StoreError>
+where
+    for<'c> &'c str: ColumnIndex<R>,
+{
+    let intent = row
+        .optional_text("intent")?
+        .map(|id| IntentId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()?;
+    let score = row.int("score")?;
+    Ok(RatingRow {
+        intent,
+        score: u8::try_from(score)
+            .ok()
+            .filter(|s| (1..=5).contains(s))
+            .ok_or_else(|| StoreError::Corrupt(format!("rating {score}")))?,
     })
 }

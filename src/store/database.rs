@@ -6,9 +6,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::{
-    AfterFailure, AnalyticsRows, DayRange, Delivery, DeliveryQuery, HandoffQuery, HandoffRecord,
-    OutboxCount, PostgresStore, Receipt, SqliteStore, Store, StoreError, StoredHandoff,
-    TranscriptLine, TurnWrite,
+    AfterFailure, AnalyticsRows, Audience, ChangeWrite, DayRange, Delivery, DeliveryQuery,
+    EventNotifier, HandoffQuery, HandoffRecord, OutboxCount, PostgresStore, Receipt, SqliteStore,
+    Store, StoreError, StoredEvent, StoredHandoff, TranscriptLine, TurnWrite,
 };
 use crate::dialogue::Conversation;
 use crate::domain::{ConversationId, HandoffId, IdempotencyKey, WebhookName};
@@ -64,6 +64,14 @@ impl Database {
         })
     }
 
+    /// Wakes `notifier`'s streams when another instance announces events (PostgreSQL);
+    /// with SQLite the one process wakes its own streams.
+    pub fn listen(&self, notifier: &std::sync::Arc<EventNotifier>) {
+        if let Database::Postgres(store) = self {
+            notifier.listen(store.pool().clone());
+        }
+    }
+
     /// `sqlite` or `postgres`, for logs and metrics.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -112,6 +120,24 @@ impl Store for Database {
     }
     async fn save_turn(&self, write: TurnWrite<'_>) -> Result<(), StoreError> {
         either!(self.save_turn(write))
+    }
+    async fn save_change(&self, write: ChangeWrite<'_>) -> Result<Vec<i64>, StoreError> {
+        either!(self.save_change(write))
+    }
+    async fn events(
+        &self,
+        id: &ConversationId,
+        after: i64,
+        audience: Audience,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        either!(self.events(id, after, audience, limit))
+    }
+    async fn token_sha256(&self, id: &ConversationId) -> Result<Option<String>, StoreError> {
+        either!(self.token_sha256(id))
+    }
+    async fn handoff(&self, id: &HandoffId) -> Result<Option<HandoffRecord>, StoreError> {
+        either!(self.handoff(id))
     }
     async fn claim_deliveries(
         &self,

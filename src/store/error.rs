@@ -22,6 +22,9 @@ pub enum StoreError {
     /// must be taken again on the newer state (nothing of it was saved).
     #[error("conversation {0} changed while this turn was taken")]
     Conflict(String),
+    /// A row that may exist once exists already (a second rating).
+    #[error("{0} exists already")]
+    Duplicate(&'static str),
     #[error("database URL: {0}")]
     Url(String),
 }

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::StoredHandoff;
-use crate::domain::Priority;
+use crate::dialogue::ReleaseOutcome;
+use crate::domain::{AgentRef, Priority};
 
 /// Which handoffs a desk asks for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -14,6 +15,8 @@ pub enum HandoffStatusFilter {
     Pending,
     /// Taken by an agent.
     Acked,
+    /// Claimed by an agent who has not released it yet.
+    Claimed,
     All,
 }
 
@@ -34,9 +37,20 @@ pub struct Acknowledgement {
     pub at: DateTime<Utc>,
 }
 
+/// The agent who claimed a handoff in the chat, and how they released it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandoffClaim {
+    pub agent: AgentRef,
+    pub at: DateTime<Utc>,
+    pub released: Option<(DateTime<Utc>, ReleaseOutcome)>,
+}
+
 /// A handoff with its acknowledgement, if any.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HandoffRecord {
     pub handoff: StoredHandoff,
     pub acked: Option<Acknowledgement>,
+    pub claim: Option<HandoffClaim>,
+    /// Its conversation's state now (API name: `handed_off`, `with_agent`, …).
+    pub conversation_state: String,
 }

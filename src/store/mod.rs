@@ -6,7 +6,9 @@
 mod analytics;
 mod database;
 mod error;
+mod events;
 mod handoffs;
+mod notifier;
 mod outbox;
 mod postgres;
 mod receipts;
@@ -20,20 +22,27 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use analytics::{
-    AnalyticsRows, ConversationDay, DayRange, EmotionCount, HandoffCount, IntentCount, TurnFacts,
+    AnalyticsRows, ConversationDay, DayRange, EmotionCount, HandoffCount, HandoffTiming,
+    IntentCount, RatingRow, TurnFacts,
 };
 pub use database::{Database, DatabaseUrl};
 pub use error::StoreError;
-pub use handoffs::{Acknowledgement, HandoffQuery, HandoffRecord, HandoffStatusFilter};
+pub use events::{Audience, EventBody, EventEmotion, EventIntent, EventRisk, StoredEvent};
+pub use handoffs::{
+    Acknowledgement, HandoffClaim, HandoffQuery, HandoffRecord, HandoffStatusFilter,
+};
+pub use notifier::{EVENTS_CHANNEL, EventNotifier, EventWaker};
 pub use outbox::{AfterFailure, Delivery, DeliveryQuery, DeliveryStatus, OutboxCount, OutboxEntry};
 pub use postgres::PostgresStore;
 pub use receipts::{Receipt, RequestDigest};
+
 pub use sqlite::SqliteStore;
 
-use crate::dialogue::{Conversation, HandoffSummary};
+use crate::dialogue::{Conversation, HandoffSummary, ReleaseOutcome};
 pub use crate::domain::Role;
 use crate::domain::{
-    ConversationId, HandoffId, HandoffReason, IdempotencyKey, Priority, WebhookName,
+    AgentRef, ConversationId, HandoffId, HandoffReason, IdempotencyKey, IntentId, Priority,
+    WebhookName,
 };
 use crate::privacy::MaskedText;
 
@@ -59,10 +68,15 @@ pub struct StoredHandoff {
 /// What one turn changes, written in one transaction: all of it or nothing.
 pub struct TurnWrite<'a> {
     pub conversation: &'a Conversation,
-    /// The turn count the conversation had when this turn loaded it; `None` if it is new.
-    /// If the stored conversation has moved on since (another instance took a turn), the
-    /// write is refused with [`StoreError::Conflict`] and nothing is saved.
-    pub stored_turn: Option<u32>,
+    /// The turn count and state (API name) the conversation had when this turn loaded it;
+    /// `None` if it is new. If the stored conversation has moved on since (another
+    /// instance took a turn, an agent claimed or released it), the write is refused with
+    /// [`StoreError::Conflict`] and nothing is saved.
+    pub stored: Option<(u32, &'static str)>,
+    /// The SHA-256 (hex) of the conversation token, for a conversation this turn starts.
+    pub token_sha256: Option<&'a str>,
+    /// What the widget and the desk see of this turn (from the handoff on).
+    pub events: &'a [EventBody],
     /// What analytics keeps of the customer's turn.
     pub facts: &'a TurnFacts,
     /// The lines this turn added (the customer's message and the bot's reply).
@@ -79,6 +93,59 @@ pub struct TurnWrite<'a> {
     pub receipt: Option<&'a Receipt>,
 }
 
+/// What a handoff's agent did, saved with the change.
+pub enum HandoffChange<'a> {
+    Claimed {
+        id: &'a HandoffId,
+        agent: &'a AgentRef,
+        at: DateTime<Utc>,
+    },
+    Released {
+        id: &'a HandoffId,
+        outcome: ReleaseOutcome,
+        note: Option<&'a MaskedText>,
+        at: DateTime<Utc>,
+    },
+}
+
+/// A customer's rating of the agent who resolved their conversation.
+pub struct RatingWrite<'a> {
+    pub handoff: &'a HandoffId,
+    /// The handoff's primary intent (ratings per intent).
+    pub intent: Option<&'a IntentId>,
+    pub score: u8,
+    pub comment: Option<&'a MaskedText>,
+    pub day: chrono::NaiveDate,
+    pub at: DateTime<Utc>,
+}
+
+/// A change of a conversation outside a customer's turn (an agent claims, writes, types,
+/// releases; the customer rates), written in one transaction: all of it or nothing.
+pub struct ChangeWrite<'a> {
+    /// The conversation as it is after the change.
+    pub conversation: &'a Conversation,
+    /// The turn count and state (API name) it had when loaded: a conversation that moved
+    /// on since is refused with [`StoreError::Conflict`].
+    pub stored: (u32, &'static str),
+    /// Lines added to the transcript (the bot's words on taking the conversation back).
+    pub lines: &'a [TranscriptLine],
+    pub events: &'a [EventBody],
+    pub handoff: Option<HandoffChange<'a>>,
+    /// Refused with [`StoreError::Duplicate`] if the conversation was rated before.
+    pub rating: Option<RatingWrite<'a>>,
+    /// The receipt of an agent's message sent with an idempotency key.
+    pub receipt: Option<ReceiptWrite<'a>>,
+}
+
+/// A receipt whose answer names the events the change writes (their ids are known only
+/// inside the transaction).
+pub struct ReceiptWrite<'a> {
+    pub key: &'a IdempotencyKey,
+    pub request: &'a RequestDigest,
+    /// The answer, from the ids of the change's events.
+    pub answer: &'a (dyn Fn(&[i64]) -> String + Sync),
+}
+
 /// The storage boundary, implemented for SQLite and PostgreSQL.
 pub trait Store: Send + Sync {
     /// The conversation, or `None` if it was never started.
@@ -91,7 +158,7 @@ pub trait Store: Send + Sync {
         &self,
         id: &ConversationId,
     ) -> impl Future<Output = Result<Vec<TranscriptLine>, StoreError>> + Send;
-    /// The handoff of a conversation, if it was handed off.
+    /// The latest handoff of a conversation, if it was handed off.
     fn handoff_of(
         &self,
         id: &ConversationId,
@@ -120,6 +187,31 @@ pub trait Store: Send + Sync {
         &self,
         write: TurnWrite<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Saves a change outside a turn atomically; the ids of its events, in order.
+    fn save_change(
+        &self,
+        write: ChangeWrite<'_>,
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
+    /// Events of a conversation after `after`, oldest first, at most `limit`, those the
+    /// audience sees.
+    fn events(
+        &self,
+        id: &ConversationId,
+        after: i64,
+        audience: Audience,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send;
+    /// The SHA-256 (hex) of the conversation's token; `None` if there is no such
+    /// conversation or it has none (it began before tokens).
+    fn token_sha256(
+        &self,
+        id: &ConversationId,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// A handoff by id.
+    fn handoff(
+        &self,
+        id: &HandoffId,
+    ) -> impl Future<Output = Result<Option<HandoffRecord>, StoreError>> + Send;
     /// Claims up to `limit` due deliveries of one destination, oldest due first: each
     /// counts an attempt and is leased until `lease_until`, after which a delivery whose
     /// worker died comes due again.

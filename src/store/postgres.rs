@@ -13,6 +13,7 @@ use super::sql::sql_store;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_schema.sql"),
     include_str!("../../migrations/postgres/0002_message_receipts.sql"),
+    include_str!("../../migrations/postgres/0003_live_chat.sql"),
 ];
 
 /// Connections per instance: turns are short transactions; more instances share the
@@ -76,4 +77,14 @@ async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     Ok(())
 }
 
-sql_store!(PostgresStore, sqlx::Postgres, CLAIM);
+/// Announces new events of a conversation to every instance, at commit (`$1`: its id).
+const NOTIFY: Option<&str> = Some("SELECT pg_notify('frontline_events', $1)");
+
+impl PostgresStore {
+    /// The pool, for the instance's event listener.
+    pub(super) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+sql_store!(PostgresStore, sqlx::Postgres, CLAIM, NOTIFY);

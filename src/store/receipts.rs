@@ -46,6 +46,31 @@ impl RequestDigest {
         RequestDigest(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 
+    /// The digest of an agent's message: `text` as masked, from `agent`, with `key` in
+    /// conversation `id` (agents' keys share the conversation's key space with the
+    /// customer's, so the two kinds are told apart here).
+    pub fn of_agent_message(
+        id: &ConversationId,
+        key: &IdempotencyKey,
+        agent: &crate::domain::AgentId,
+        text: &crate::privacy::MaskedText,
+    ) -> RequestDigest {
+        let mut hash = Sha256::new();
+        for (name, value) in [
+            ("frontline.agent_message", "1"),
+            ("conversation", id.as_str()),
+            ("key", key.as_str()),
+            ("agent", agent.as_str()),
+            ("text", text.as_str()),
+        ] {
+            for part in [name, value] {
+                hash.update((part.len() as u64).to_be_bytes());
+                hash.update(part.as_bytes());
+            }
+        }
+        RequestDigest(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
     /// A digest as the store wrote it.
     pub(super) fn stored(hex: String) -> RequestDigest {
         RequestDigest(hex)

@@ -5,12 +5,17 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::de::DeserializeOwned;
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use super::{Acknowledgement, Delivery, DeliveryStatus, HandoffRecord, StoreError, StoredHandoff};
-use crate::domain::{ConversationId, HandoffId, WebhookName};
+use super::{
+    Acknowledgement, Delivery, DeliveryStatus, HandoffClaim, HandoffRecord, StoreError,
+    StoredHandoff,
+};
+use crate::domain::{AgentId, AgentName, AgentRef, ConversationId, HandoffId, WebhookName};
 
 /// The columns [`handoff_record`] reads.
-pub(super) const HANDOFF_COLUMNS: &str =
-    "id, conversation_id, reason, priority, summary, created_at, acked_by, acked_at";
+pub(super) const HANDOFF_COLUMNS: &str = "id, conversation_id, reason, priority, summary, created_at, acked_by, acked_at, \
+     agent_id, agent_name, claimed_at, released_at, outcome, \
+     (SELECT c.status FROM conversations c WHERE c.id = handoffs.conversation_id) \
+     AS conversation_state";
 
 /// The columns [`delivery`] reads.
 pub(super) const DELIVERY_COLUMNS: &str = "id, handoff_id, destination, idempotency_key, \
@@ -103,7 +108,42 @@ where
         acked: acked_by
             .zip(acked_at)
             .map(|(by, at)| Acknowledgement { by, at }),
+        claim: claim(row)?,
+        conversation_state: row
+            .optional_text("conversation_state")?
+            .unwrap_or_else(|| "handed_off".into()),
     })
+}
+
+/// The claim columns of a handoff row, if it was claimed.
+fn claim<R: StoreRow>(row: &R) -> Result<Option<HandoffClaim>, StoreError>
+where
+    for<'c> &'c str: ColumnIndex<R>,
+{
+    let (Some(id), Some(name), Some(at)) = (
+        row.optional_text("agent_id")?,
+        row.optional_text("agent_name")?,
+        row.optional_time("claimed_at")?,
+    ) else {
+        return Ok(None);
+    };
+    let corrupt = |what: &str| StoreError::Corrupt(format!("handoff agent {what}"));
+    let agent = AgentRef {
+        id: AgentId::parse(&id).map_err(|_| corrupt(&id))?,
+        name: AgentName::parse(&name).map_err(|_| corrupt(&name))?,
+    };
+    let released = match (
+        row.optional_time("released_at")?,
+        row.optional_text("outcome")?,
+    ) {
+        (Some(at), Some(outcome)) => Some((at, from_name(&outcome, "release outcome")?)),
+        _ => None,
+    };
+    Ok(Some(HandoffClaim {
+        agent,
+        at,
+        released,
+    }))
 }
 
 fn millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {

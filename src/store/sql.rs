@@ -5,9 +5,113 @@
 //! [`Store`]: super::Store
 
 /// Writes `impl Store for $store` over `self.pool` (a pool of `$db`); `$claim` is the
-/// driver's claim query (the outbox's due rows, leased), to which `RETURNING` is added.
+/// driver's claim query (the outbox's due rows, leased), to which `RETURNING` is added;
+/// `$notify` (an `Option<&str>`) is the query that announces a conversation's new events
+/// to other instances at commit, with the conversation id as `$1`.
 macro_rules! sql_store {
-    ($store:ty, $db:ty, $claim:expr) => {
+    ($store:ty, $db:ty, $claim:expr, $notify:expr) => {
+        impl $store {
+            /// Inserts a conversation's events (its row is locked by the caller's
+            /// transaction, so they commit in id order) and announces them; their ids.
+            async fn insert_events(
+                connection: &mut <$db as sqlx::Database>::Connection,
+                id: &str,
+                events: &[$crate::store::EventBody],
+            ) -> Result<Vec<i64>, $crate::store::StoreError> {
+                let mut ids = Vec::with_capacity(events.len());
+                for event in events {
+                    let data = event
+                        .data()
+                        .map_err(|e| $crate::store::StoreError::Unserialisable(e.to_string()))?;
+                    let event_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO conversation_events (conversation_id, kind, data, at) \
+                         VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(id)
+                    .bind(event.kind())
+                    .bind(data.to_string())
+                    .bind(event.at())
+                    .fetch_one(&mut *connection)
+                    .await?;
+                    ids.push(event_id);
+                }
+                let notify: Option<&str> = $notify;
+                if let (Some(notify), false) = (notify, events.is_empty()) {
+                    sqlx::query(sqlx::AssertSqlSafe(notify.to_string()))
+                        .bind(id)
+                        .execute(&mut *connection)
+                        .await?;
+                }
+                Ok(ids)
+            }
+
+            /// Appends lines to a conversation's transcript.
+            async fn append_lines(
+                connection: &mut <$db as sqlx::Database>::Connection,
+                id: &str,
+                lines: &[$crate::store::TranscriptLine],
+            ) -> Result<(), $crate::store::StoreError> {
+                if lines.is_empty() {
+                    return Ok(());
+                }
+                let last: i64 = sqlx::query_scalar(
+                    "SELECT COALESCE(MAX(seq), 0) FROM turns WHERE conversation_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *connection)
+                .await?;
+                for (seq, line) in (last + 1..).zip(lines) {
+                    sqlx::query(
+                        "INSERT INTO turns (conversation_id, seq, role, text, at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(id)
+                    .bind(seq)
+                    .bind(line.role.as_str())
+                    .bind(line.text.as_str())
+                    .bind(line.at)
+                    .execute(&mut *connection)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            /// Saves a message's receipt; a second one under its key is a conflict.
+            async fn insert_receipt(
+                connection: &mut <$db as sqlx::Database>::Connection,
+                id: &str,
+                turn: u32,
+                receipt: &$crate::store::Receipt,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let saved = sqlx::query(
+                    "INSERT INTO message_receipts (conversation_id, idempotency_key, \
+                     request_digest, turn, response, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(receipt.key.as_str())
+                .bind(receipt.request.as_str())
+                .bind(i64::from(turn))
+                .bind(&receipt.response)
+                .bind(now)
+                .execute(&mut *connection)
+                .await;
+                match saved {
+                    // The version check keeps two writes of one conversation apart; should
+                    // a second save of the key still get here, it is a conflict: the
+                    // service finds the receipt and answers with it.
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                        Err($crate::store::StoreError::Conflict(id.to_string()))
+                    }
+                    saved => {
+                        saved?;
+                        Ok(())
+                    }
+                }
+            }
+        }
+
         impl $crate::store::Store for $store {
             async fn conversation(
                 &self,
@@ -54,7 +158,8 @@ macro_rules! sql_store {
                 id: &$crate::domain::ConversationId,
             ) -> Result<Option<$crate::store::StoredHandoff>, $crate::store::StoreError> {
                 let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM handoffs WHERE conversation_id = $1",
+                    "SELECT {} FROM handoffs WHERE conversation_id = $1 \
+                     ORDER BY created_at DESC, id DESC LIMIT 1",
                     $crate::store::rows::HANDOFF_COLUMNS
                 )))
                 .bind(id.as_str())
@@ -73,6 +178,9 @@ macro_rules! sql_store {
                 let status = match query.status {
                     $crate::store::HandoffStatusFilter::Pending => "AND acked_at IS NULL",
                     $crate::store::HandoffStatusFilter::Acked => "AND acked_at IS NOT NULL",
+                    $crate::store::HandoffStatusFilter::Claimed => {
+                        "AND claimed_at IS NOT NULL AND released_at IS NULL"
+                    }
                     $crate::store::HandoffStatusFilter::All => "",
                 };
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -145,11 +253,12 @@ macro_rules! sql_store {
                 let id = conversation.id.as_str();
                 let now = chrono::Utc::now();
                 let mut tx = self.pool.begin().await?;
-                let saved = match write.stored_turn {
+                let saved = match write.stored {
                     None => sqlx::query(
                         "INSERT INTO conversations \
-                         (id, state, turn, status, channel, day, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                         (id, state, turn, status, channel, day, created_at, updated_at, \
+                          token_sha256) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
                     )
                     .bind(id)
                     .bind($crate::store::rows::to_json(conversation, "conversation")?)
@@ -159,58 +268,31 @@ macro_rules! sql_store {
                     .bind(write.facts.day)
                     .bind(conversation.created_at)
                     .bind(now)
+                    .bind(write.token_sha256)
                     .execute(&mut *tx)
                     .await?,
-                    Some(stored) => sqlx::query(
+                    Some((stored_turn, stored_status)) => sqlx::query(
                         "UPDATE conversations SET state = $1, turn = $2, status = $3, \
-                         updated_at = $4 WHERE id = $5 AND turn = $6",
+                         updated_at = $4 WHERE id = $5 AND turn = $6 AND status = $7",
                     )
                     .bind($crate::store::rows::to_json(conversation, "conversation")?)
                     .bind(i64::from(conversation.turn))
                     .bind(conversation.state.as_str())
                     .bind(now)
                     .bind(id)
-                    .bind(i64::from(stored))
+                    .bind(i64::from(stored_turn))
+                    .bind(stored_status)
                     .execute(&mut *tx)
                     .await?,
                 };
                 if saved.rows_affected() == 0 {
-                    // Another instance got there first; dropping `tx` rolls back.
+                    // Another instance (or an agent) got there first; dropping `tx` rolls
+                    // back.
                     return Err($crate::store::StoreError::Conflict(id.to_string()));
                 }
                 if let Some(receipt) = write.receipt {
-                    let saved = sqlx::query(
-                        "INSERT INTO message_receipts (conversation_id, idempotency_key, \
-                         request_digest, turn, response, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(id)
-                    .bind(receipt.key.as_str())
-                    .bind(receipt.request.as_str())
-                    .bind(i64::from(conversation.turn))
-                    .bind(&receipt.response)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await;
-                    match saved {
-                        // The version check above keeps two turns of one conversation
-                        // apart; should a second save of the key still get here, it is
-                        // a conflict: the turn service finds the receipt and answers
-                        // with it.
-                        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                            return Err($crate::store::StoreError::Conflict(id.to_string()));
-                        }
-                        saved => {
-                            saved?;
-                        }
-                    }
+                    Self::insert_receipt(&mut *tx, id, conversation.turn, receipt, now).await?;
                 }
-                let last: i64 = sqlx::query_scalar(
-                    "SELECT COALESCE(MAX(seq), 0) FROM turns WHERE conversation_id = $1",
-                )
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
                 if let Some(text) = write.amend_last_customer_line {
                     sqlx::query(
                         "UPDATE turns SET text = $1 WHERE conversation_id = $2 AND seq = \
@@ -222,19 +304,7 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                for (seq, line) in (last + 1..).zip(write.lines) {
-                    sqlx::query(
-                        "INSERT INTO turns (conversation_id, seq, role, text, at) \
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(id)
-                    .bind(seq)
-                    .bind(line.role.as_str())
-                    .bind(line.text.as_str())
-                    .bind(line.at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                Self::append_lines(&mut *tx, id, write.lines).await?;
                 let facts = write.facts;
                 sqlx::query(
                     "INSERT INTO turn_facts \
@@ -281,8 +351,170 @@ macro_rules! sql_store {
                         .await?;
                     }
                 }
+                Self::insert_events(&mut *tx, id, write.events).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn save_change(
+                &self,
+                write: $crate::store::ChangeWrite<'_>,
+            ) -> Result<Vec<i64>, $crate::store::StoreError> {
+                let conversation = write.conversation;
+                let id = conversation.id.as_str();
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await?;
+                // Also the row lock that keeps this conversation's events in id order.
+                let saved = sqlx::query(
+                    "UPDATE conversations SET state = $1, status = $2, updated_at = $3 \
+                     WHERE id = $4 AND turn = $5 AND status = $6",
+                )
+                .bind($crate::store::rows::to_json(conversation, "conversation")?)
+                .bind(conversation.state.as_str())
+                .bind(now)
+                .bind(id)
+                .bind(i64::from(write.stored.0))
+                .bind(write.stored.1)
+                .execute(&mut *tx)
+                .await?;
+                if saved.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::Conflict(id.to_string()));
+                }
+                Self::append_lines(&mut *tx, id, write.lines).await?;
+                match write.handoff {
+                    Some($crate::store::HandoffChange::Claimed { id: handoff, agent, at }) => {
+                        sqlx::query(
+                            "UPDATE handoffs SET agent_id = $1, agent_name = $2, \
+                             claimed_at = $3, acked_by = COALESCE(acked_by, $1), \
+                             acked_at = COALESCE(acked_at, $3), status = 'acknowledged' \
+                             WHERE id = $4",
+                        )
+                        .bind(agent.id.as_str())
+                        .bind(agent.name.as_str())
+                        .bind(at)
+                        .bind(handoff.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    Some($crate::store::HandoffChange::Released {
+                        id: handoff,
+                        outcome,
+                        note,
+                        at,
+                    }) => {
+                        sqlx::query(
+                            "UPDATE handoffs SET released_at = $1, outcome = $2, note = $3 \
+                             WHERE id = $4",
+                        )
+                        .bind(at)
+                        .bind(outcome.as_str())
+                        .bind(note.map(|n| n.as_str()))
+                        .bind(handoff.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    None => {}
+                }
+                if let Some(rating) = &write.rating {
+                    let saved = sqlx::query(
+                        "INSERT INTO ratings (conversation_id, handoff_id, intent, score, \
+                         comment, day, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(id)
+                    .bind(rating.handoff.as_str())
+                    .bind(rating.intent.map(|i| i.as_str()))
+                    .bind(i64::from(rating.score))
+                    .bind(rating.comment.map(|c| c.as_str()))
+                    .bind(rating.day)
+                    .bind(rating.at)
+                    .execute(&mut *tx)
+                    .await;
+                    match saved {
+                        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                            return Err($crate::store::StoreError::Duplicate("rating"));
+                        }
+                        saved => {
+                            saved?;
+                        }
+                    }
+                }
+                let ids = Self::insert_events(&mut *tx, id, write.events).await?;
+                if let Some(receipt) = write.receipt {
+                    let receipt = $crate::store::Receipt {
+                        key: receipt.key.clone(),
+                        request: receipt.request.clone(),
+                        response: (receipt.answer)(&ids),
+                    };
+                    Self::insert_receipt(&mut *tx, id, conversation.turn, &receipt, now).await?;
+                }
+                tx.commit().await?;
+                Ok(ids)
+            }
+
+            async fn events(
+                &self,
+                id: &$crate::domain::ConversationId,
+                after: i64,
+                audience: $crate::store::Audience,
+                limit: u32,
+            ) -> Result<Vec<$crate::store::StoredEvent>, $crate::store::StoreError> {
+                use $crate::store::rows::StoreRow;
+                let kinds = match audience {
+                    $crate::store::Audience::Customer => format!(
+                        "AND kind IN ({})",
+                        $crate::store::events::CUSTOMER_KINDS
+                    ),
+                    $crate::store::Audience::Desk => String::new(),
+                };
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT id, kind, data FROM conversation_events \
+                     WHERE conversation_id = $1 AND id > $2 {kinds} ORDER BY id LIMIT $3"
+                )))
+                .bind(id.as_str())
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let kind = row.text("kind")?;
+                        let body = $crate::store::EventBody::read(&kind, &row.text("data")?)
+                            .map_err(|e| {
+                                $crate::store::StoreError::Corrupt(format!("event: {e}"))
+                            })?;
+                        Ok($crate::store::StoredEvent {
+                            id: row.int("id")?,
+                            conversation_id: id.clone(),
+                            body,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn token_sha256(
+                &self,
+                id: &$crate::domain::ConversationId,
+            ) -> Result<Option<String>, $crate::store::StoreError> {
+                let row: Option<Option<String>> =
+                    sqlx::query_scalar("SELECT token_sha256 FROM conversations WHERE id = $1")
+                        .bind(id.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.flatten())
+            }
+
+            async fn handoff(
+                &self,
+                id: &$crate::domain::HandoffId,
+            ) -> Result<Option<$crate::store::HandoffRecord>, $crate::store::StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM handoffs WHERE id = $1",
+                    $crate::store::rows::HANDOFF_COLUMNS
+                )))
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| $crate::store::rows::handoff_record(&r)).transpose()
             }
 
             async fn claim_deliveries(
@@ -451,6 +683,9 @@ macro_rules! sql_store {
                         .await?,
                     emotions: rows(&self.pool, a::EMOTIONS_BY_DAY, range, a::emotion_count)
                         .await?,
+                    timings: rows(&self.pool, a::HANDOFF_TIMINGS, range, a::handoff_timing)
+                        .await?,
+                    ratings: rows(&self.pool, a::RATINGS, range, a::rating_row).await?,
                 })
             }
 

@@ -81,7 +81,7 @@ async fn play_one(
             Err(refused) => return Ok(fail(refused.to_string(), String::new())),
         };
         if let Some(difference) = difference(&turn.value.expect, &outcome) {
-            return Ok(fail(difference, outcome.reply.text));
+            return Ok(fail(difference, outcome.said().into_owned().text));
         }
     }
     Ok(Outcome::Passed)
@@ -154,7 +154,7 @@ fn difference(expect: &Expect, outcome: &TurnOutcome) -> Option<String> {
             return Some(format!("demands: expected {expected:?}, got {got:?}"));
         }
     }
-    let reply = &outcome.reply.text;
+    let reply = &outcome.said().text;
     if let Some(start) = &expect.reply_starts_with {
         if !reply.starts_with(start.as_str()) {
             return Some(format!("reply does not start with `{start}`"));

@@ -89,7 +89,8 @@
   const state = {
     cards: new Map(), // handoff id -> entry {id, el, sig, handoff, wait, button, hint, error, errorText}
     acked: new Set(), // taken from this page: never shown again, even by a poll that raced the ack
-    inflight: new Set(), // acks on their way
+    inflight: new Set(), // acks and claims on their way
+    claiming: new Set(), // of which claims
     loaded: false,
     lastOk: null,
     timer: 0,
@@ -200,6 +201,75 @@
         : null,
     );
 
+    const { synopsis, risks, facts } = buildBrief(s);
+
+    const transcript = arr(s.transcript);
+    const details = h(
+      'details',
+      { class: 'transcript' },
+      h('summary', { text: `对话记录(${transcript.length} 条,已脱敏)` }),
+      h(
+        'ol',
+        null,
+        transcript.map((line) => {
+          const l = obj(line);
+          const customerLine = l.role === 'customer';
+          const at = parseTime(l.at);
+          return h(
+            'li',
+            { class: `line ${customerLine ? 'line-customer' : 'line-bot'}` },
+            h('span', {
+              class: 'line-who',
+              text: `${customerLine ? '客户' : '机器人'}${Number.isFinite(at) ? ` ${clock(at)}` : ''}`,
+            }),
+            h('span', { class: 'line-text', text: l.text }),
+          );
+        }),
+      ),
+    );
+
+    // A chat (web, app) can be joined: 接入 opens it here. 接手 only records who follows the
+    // case up elsewhere (a call back, the phone transfer of an IVR call).
+    const canChat = s.channel !== 'ivr';
+    const claimButton = canChat
+      ? h('button', {
+          type: 'button',
+          class: 'claim',
+          'aria-label': `接入 ${conversation}`,
+          'aria-describedby': hintId,
+          text: '接入',
+        })
+      : null;
+    const button = h('button', {
+      type: 'button',
+      class: canChat ? 'ack ack-secondary' : 'ack',
+      'aria-label': `接手 ${conversation}`,
+      'aria-describedby': hintId,
+      title: canChat ? '不在此对话中回复,只记录由您在其他渠道跟进' : null,
+      text: '接手',
+    });
+    const hint = h('span', { class: 'ack-hint', id: hintId, text: '请先在页面顶部填写坐席姓名/工号' });
+    const error = h('p', { class: 'ack-error error-note', role: 'alert' });
+    button.addEventListener('click', () => ack(id));
+    if (claimButton) claimButton.addEventListener('click', () => claim(id));
+
+    const el = h(
+      'article',
+      { class: 'card', 'data-handoff-id': id, 'data-priority': priority, 'aria-labelledby': titleId },
+      head,
+      meta,
+      synopsis,
+      risks,
+      facts,
+      details,
+      h('div', { class: 'actions' }, claimButton, button, hint, error),
+    );
+    return { el, wait, button, claimButton, hint, error, details };
+  }
+
+  /** The case brief from a handoff's summary: synopsis, risk flags and the facts (demands with
+   *  their status and slots, emotion, expectations, commitments, next steps). */
+  function buildBrief(s) {
     const synopsis = h('p', { class: 'synopsis', text: s.synopsis || '(无摘要)' });
 
     const risk = obj(s.risk);
@@ -263,54 +333,7 @@
       fact('建议下一步', h('ol', null, steps.map((step) => h('li', { text: step }))));
     }
 
-    const transcript = arr(s.transcript);
-    const details = h(
-      'details',
-      { class: 'transcript' },
-      h('summary', { text: `对话记录(${transcript.length} 条,已脱敏)` }),
-      h(
-        'ol',
-        null,
-        transcript.map((line) => {
-          const l = obj(line);
-          const customerLine = l.role === 'customer';
-          const at = parseTime(l.at);
-          return h(
-            'li',
-            { class: `line ${customerLine ? 'line-customer' : 'line-bot'}` },
-            h('span', {
-              class: 'line-who',
-              text: `${customerLine ? '客户' : '机器人'}${Number.isFinite(at) ? ` ${clock(at)}` : ''}`,
-            }),
-            h('span', { class: 'line-text', text: l.text }),
-          );
-        }),
-      ),
-    );
-
-    const button = h('button', {
-      type: 'button',
-      class: 'ack',
-      'aria-label': `接手 ${conversation}`,
-      'aria-describedby': hintId,
-      text: '接手',
-    });
-    const hint = h('span', { class: 'ack-hint', id: hintId, text: '请先在页面顶部填写坐席姓名/工号' });
-    const error = h('p', { class: 'ack-error error-note', role: 'alert' });
-    button.addEventListener('click', () => ack(id));
-
-    const el = h(
-      'article',
-      { class: 'card', 'data-handoff-id': id, 'data-priority': priority, 'aria-labelledby': titleId },
-      head,
-      meta,
-      synopsis,
-      risks,
-      facts,
-      details,
-      h('div', { class: 'actions' }, button, hint, error),
-    );
-    return { el, wait, button, hint, error, details };
+    return { synopsis, risks, facts };
   }
 
   function buildDemand(demand) {
@@ -352,11 +375,17 @@
   function refreshAckControls(entry) {
     const empty = agentName() === '';
     const busy = state.inflight.has(entry.id);
+    const claiming = state.claiming.has(entry.id);
     entry.button.disabled = empty || busy;
-    const text = busy ? '接手中…' : '接手';
+    const text = busy && !claiming ? '接手中…' : '接手';
     if (entry.button.textContent !== text) entry.button.textContent = text;
     if (busy) entry.button.setAttribute('aria-busy', 'true');
     else entry.button.removeAttribute('aria-busy');
+    if (entry.claimButton) {
+      entry.claimButton.disabled = empty || busy;
+      const claimText = claiming ? '接入中…' : '接入';
+      if (entry.claimButton.textContent !== claimText) entry.claimButton.textContent = claimText;
+    }
     entry.hint.hidden = !empty;
     if (entry.error.textContent !== entry.errorText) entry.error.textContent = entry.errorText;
   }
@@ -592,6 +621,748 @@
     }
   }
 
+  // ---------- live chat: claiming a conversation and talking in it ----------
+
+  const AGENT_ID_KEY = 'frontline.agent.id';
+  const CHATS_KEY = 'frontline.agent.chats'; // the open chats of this tab (sessionStorage)
+  const MAX_AGENT_NAME = 40;
+  const MAX_REPLY = 2000;
+  const TYPING_EVERY_MS = 2000;
+  const STREAM_SILENCE_MS = 45000; // the server sends `: ping` every 15 s
+  const STEP_LABEL = { soothe: '安抚', restate: '复述确认', guide: '按规指引', commit: '承诺时限' };
+  const OUTCOME_LABEL = { resolved: '已解决', back_to_bot: '已交回机器人' };
+
+  const chats = new Map(); // handoff id -> chat
+  let chatSeq = 0;
+  let selectedChat = null;
+
+  ui.main = ui.queue.closest('main');
+  ui.chats = $('chats');
+  ui.tabs = $('chat-tabs');
+  ui.panes = $('chat-panes');
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function randomHex(bytes) {
+    const a = new Uint8Array(bytes);
+    window.crypto.getRandomValues(a);
+    return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  /** This browser's agent id: made once, kept in localStorage (the server checks ownership by it). */
+  const agentId = (() => {
+    let id = '';
+    try {
+      id = window.localStorage.getItem(AGENT_ID_KEY) || '';
+    } catch (_) {
+      /* storage blocked */
+    }
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) {
+      id = `desk-${randomHex(8)}`;
+      try {
+        window.localStorage.setItem(AGENT_ID_KEY, id);
+      } catch (_) {
+        /* this page only */
+      }
+    }
+    return id;
+  })();
+
+  function me() {
+    return { id: agentId, name: agentName() };
+  }
+
+  function saveChats() {
+    const open = [...chats.values()].map((c) => ({ handoff: c.handoff, conversation: c.conversation }));
+    try {
+      window.sessionStorage.setItem(CHATS_KEY, JSON.stringify(open));
+    } catch (_) {
+      /* ignore */
+    }
+  }
+
+  function savedChats() {
+    try {
+      const saved = JSON.parse(window.sessionStorage.getItem(CHATS_KEY) || '[]');
+      return Array.isArray(saved) ? saved.filter((c) => c && c.handoff && typeof c.handoff.id === 'string') : [];
+    } catch (_) {
+      return [];
+    }
+  }
+
+  function claimErrorText(e) {
+    if (e && e.status === 409 && e.code === 'claimed') {
+      const who = obj(obj(e.detail).agent).name;
+      return `接入失败:${who ? `${str(who)} 已接入该会话` : e.serverMessage || '已有坐席接入该会话'}。`;
+    }
+    if (e && e.status === 409) return `接入失败:${e.serverMessage || '该会话已不在等待中'}。`;
+    return ackErrorText(e).replace('接手失败', '接入失败');
+  }
+
+  async function claim(id) {
+    const entry = state.cards.get(id);
+    if (!entry || state.inflight.has(id)) return;
+    const name = agentName();
+    if (!name) {
+      refreshAckControls(entry);
+      ui.name.focus();
+      return;
+    }
+    if ([...name].length > MAX_AGENT_NAME) {
+      entry.errorText = `接入失败:坐席姓名/工号最多 ${MAX_AGENT_NAME} 个字符。`;
+      refreshAckControls(entry);
+      return;
+    }
+    state.inflight.add(id);
+    state.claiming.add(id);
+    entry.errorText = '';
+    refreshAckControls(entry);
+    try {
+      const view = await api(`/v1/handoffs/${encodeURIComponent(id)}/claim`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ agent: me() }),
+      });
+      state.inflight.delete(id);
+      state.claiming.delete(id);
+      state.acked.add(id);
+      removeCard(id);
+      updateCounts();
+      const chat = openChat(entry.handoff, str(obj(view).conversation_id) || str(entry.handoff.conversation_id));
+      selectChat(chat, true);
+      showToast(`已接入会话 ${chat.conversation}。`);
+    } catch (e) {
+      state.inflight.delete(id);
+      state.claiming.delete(id);
+      if (e && e.auth) {
+        requireKey(e.status);
+        return;
+      }
+      const current = state.cards.get(id);
+      if (current) {
+        current.errorText = claimErrorText(e);
+        refreshAckControls(current);
+      }
+    }
+  }
+
+  // ----- a chat: tab, pane, brief, transcript, reply box -----
+
+  function openChat(handoff, conversation) {
+    const id = str(handoff.id);
+    const existing = chats.get(id);
+    if (existing) return existing;
+    const n = ++chatSeq;
+    const s = obj(handoff.summary);
+    const primary = arr(s.demands).find((d) => d && d.intent === s.primary_intent);
+    const title = s.primary_intent ? str((primary && primary.title) || s.primary_intent) : label(REASON_LABEL, handoff.reason);
+
+    const chat = {
+      id,
+      n,
+      handoff,
+      conversation,
+      summary: s,
+      title,
+      seen: new Set(), // event ids shown
+      lastId: 0,
+      pending: [], // own messages on their way: {item, text}
+      unread: 0,
+      ended: false,
+      disposed: false,
+      stopped: false,
+      controller: null,
+      lastTypingAt: 0,
+      typingTimer: 0,
+      createdMs: parseTime(handoff.created_at || s.created_at),
+    };
+
+    // The tab.
+    chat.unreadBadge = h('span', { class: 'tab-unread', hidden: true });
+    chat.tabState = h('span', { class: 'tab-state', text: '' });
+    chat.tab = h(
+      'button',
+      {
+        type: 'button',
+        role: 'tab',
+        class: 'chat-tab',
+        id: `chat-tab-${n}`,
+        'aria-controls': `chat-pane-${n}`,
+        'aria-selected': 'false',
+        tabindex: '-1',
+        'data-handoff-id': id,
+      },
+      h('span', { class: 'tab-title', text: title }),
+      h('span', { class: 'tab-conv mono', text: conversation }),
+      chat.tabState,
+      chat.unreadBadge,
+    );
+    chat.tab.addEventListener('click', () => selectChat(chat, false));
+    chat.tab.addEventListener('keydown', (event) => {
+      const all = [...chats.values()];
+      const i = all.indexOf(chat);
+      let next = null;
+      if (event.key === 'ArrowRight') next = all[(i + 1) % all.length];
+      else if (event.key === 'ArrowLeft') next = all[(i - 1 + all.length) % all.length];
+      if (next) {
+        event.preventDefault();
+        selectChat(next, false);
+        next.tab.focus();
+      }
+    });
+    chat.closeTab = h('button', {
+      type: 'button',
+      class: 'tab-close',
+      'aria-label': `关闭 ${conversation} 的标签`,
+      title: '会话结束后可关闭标签',
+      text: '×',
+      disabled: true,
+    });
+    chat.closeTab.addEventListener('click', () => closeChat(chat));
+    chat.tabWrap = h('div', { class: 'chat-tab-wrap' }, chat.tab, chat.closeTab);
+
+    // The case brief, beside the conversation.
+    const { synopsis, risks, facts } = buildBrief(s);
+    const customer = obj(s.customer);
+    const brief = h(
+      'aside',
+      { class: 'brief', 'aria-label': '案件摘要' },
+      h('h3', { class: 'brief-title', text: '案件摘要' }),
+      h(
+        'p',
+        { class: 'meta' },
+        h('span', { class: `badge badge-${priorityOf(handoff)}`, text: PRIORITY_LABEL[priorityOf(handoff)] }),
+        h('span', { class: 'chip chip-reason', text: label(REASON_LABEL, handoff.reason) }),
+        h('span', null, '渠道:', label(CHANNEL_LABEL, s.channel)),
+        customer.segment ? h('span', null, '客户:', label(SEGMENT_LABEL, customer.segment)) : null,
+      ),
+      synopsis,
+      risks,
+      facts,
+    );
+
+    // The conversation.
+    chat.log = h('ol', { class: 'chat-log', 'aria-label': '对话记录(已脱敏)' });
+    chat.logWrap = h('div', { class: 'chat-log-wrap', role: 'log', 'aria-live': 'polite', tabindex: '0' }, chat.log);
+    chat.typing = h('p', { class: 'chat-typing', 'aria-live': 'polite' });
+    chat.suggestions = h('div', { class: 'suggestions', role: 'group', 'aria-label': '建议回复' });
+    chat.suggestionsBox = h(
+      'div',
+      { class: 'suggestions-box', hidden: true },
+      h('p', { class: 'suggestions-title', text: '建议回复(点击插入,可修改后发送)' }),
+      chat.suggestions,
+    );
+    const inputId = `chat-input-${n}`;
+    chat.input = h('textarea', {
+      id: inputId,
+      class: 'chat-input',
+      rows: '3',
+      maxlength: String(MAX_REPLY),
+      placeholder: '输入回复,Enter 发送,Shift+Enter 换行',
+      'aria-describedby': `chat-hint-${n}`,
+    });
+    chat.send = h('button', { type: 'submit', class: 'chat-send', text: '发送' });
+    chat.composerError = h('p', { class: 'chat-error error-note', role: 'alert' });
+    chat.form = h(
+      'form',
+      { class: 'chat-composer', novalidate: true },
+      h('label', { class: 'visually-hidden', for: inputId, text: '回复客户' }),
+      chat.input,
+      h('div', { class: 'composer-side' }, chat.send, h('span', { class: 'composer-hint', id: `chat-hint-${n}`, text: 'Enter 发送 · Shift+Enter 换行' })),
+      chat.composerError,
+    );
+    chat.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      sendReply(chat);
+    });
+    chat.input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+        event.preventDefault();
+        sendReply(chat);
+      }
+    });
+    chat.input.addEventListener('input', () => typingSignal(chat));
+
+    chat.resolveButton = h('button', { type: 'button', class: 'release release-resolved', text: '结束会话(已解决)' });
+    chat.backButton = h('button', { type: 'button', class: 'release release-back', text: '交回机器人' });
+    chat.resolveButton.addEventListener('click', () => release(chat, 'resolved'));
+    chat.backButton.addEventListener('click', () => release(chat, 'back_to_bot'));
+    chat.status = h('p', { class: 'chat-status', role: 'status' });
+    chat.link = h('span', { class: 'chat-link', text: '正在连接…' });
+
+    const conversationPart = h(
+      'section',
+      { class: 'chat-conversation', 'aria-label': '对话' },
+      chat.logWrap,
+      chat.typing,
+      chat.suggestionsBox,
+      chat.form,
+    );
+    chat.pane = h(
+      'section',
+      {
+        class: 'chat-pane',
+        role: 'tabpanel',
+        id: `chat-pane-${n}`,
+        'aria-labelledby': `chat-tab-${n}`,
+        'data-handoff-id': id,
+        'data-conversation-id': conversation,
+        hidden: true,
+      },
+      h(
+        'header',
+        { class: 'chat-head' },
+        h(
+          'div',
+          { class: 'chat-head-text' },
+          h('h2', { class: 'chat-title', text: title }),
+          h('p', { class: 'chat-sub' }, '会话 ', h('code', { text: conversation }), ' · ', chat.link),
+        ),
+        h('div', { class: 'chat-actions' }, chat.resolveButton, chat.backButton),
+        chat.status,
+      ),
+      h('div', { class: 'chat-body' }, brief, conversationPart),
+    );
+
+    // The transcript up to the handoff, from the summary (masked).
+    for (const line of arr(s.transcript)) {
+      const l = obj(line);
+      addLine(chat, { role: l.role === 'customer' ? 'customer' : 'bot', text: l.text, at: l.at });
+    }
+    chat.summaryBotLines = arr(s.transcript)
+      .filter((l) => obj(l).role === 'bot')
+      .map((l) => ({ text: str(l.text), at: parseTime(l.at) }));
+
+    ui.tabs.append(chat.tabWrap);
+    ui.panes.append(chat.pane);
+    chats.set(id, chat);
+    saveChats();
+    updateChatsLayout();
+    runStream(chat);
+    loadSuggestions(chat);
+    return chat;
+  }
+
+  function updateChatsLayout() {
+    const any = chats.size > 0;
+    ui.chats.hidden = !any;
+    ui.main.classList.toggle('has-chats', any);
+  }
+
+  function selectChat(chat, focusInput) {
+    selectedChat = chat;
+    for (const other of chats.values()) {
+      const on = other === chat;
+      other.tab.setAttribute('aria-selected', String(on));
+      other.tab.setAttribute('tabindex', on ? '0' : '-1');
+      other.tab.classList.toggle('is-selected', on);
+      other.pane.hidden = !on;
+    }
+    markRead(chat);
+    scrollLog(chat);
+    if (focusInput && !chat.ended) chat.input.focus();
+  }
+
+  function closeChat(chat) {
+    chat.disposed = true;
+    if (chat.controller) chat.controller.abort();
+    chat.tabWrap.remove();
+    chat.pane.remove();
+    chats.delete(chat.id);
+    saveChats();
+    updateChatsLayout();
+    if (selectedChat === chat) {
+      selectedChat = null;
+      const next = [...chats.values()][0];
+      if (next) selectChat(next, false);
+      else ui.queue.focus();
+    }
+  }
+
+  function markRead(chat) {
+    chat.unread = 0;
+    chat.unreadBadge.hidden = true;
+    chat.unreadBadge.textContent = '';
+    chat.tab.classList.remove('has-unread');
+  }
+
+  function markUnread(chat) {
+    if (selectedChat === chat && document.visibilityState === 'visible') return;
+    chat.unread += 1;
+    chat.unreadBadge.hidden = false;
+    chat.unreadBadge.textContent = `${chat.unread} 条新消息`;
+    chat.tab.classList.add('has-unread');
+  }
+
+  function scrollLog(chat) {
+    chat.logWrap.scrollTop = chat.logWrap.scrollHeight;
+  }
+
+  const WHO = { customer: '客户', bot: '机器人' };
+
+  /** A line of the conversation; `understanding` for a customer's message, `name` for an agent's. */
+  function addLine(chat, { role, text, at, name, understanding, eventId, mine }) {
+    const t = parseTime(at);
+    const who = role === 'agent' ? `${str(name) || '坐席'}${mine ? '(我)' : ''}` : WHO[role] || str(role);
+    const item = h(
+      'li',
+      { class: `line line-${role}${mine ? ' line-mine' : ''}`, 'data-event-id': eventId ? String(eventId) : null },
+      h('span', { class: 'line-who', text: `${who}${Number.isFinite(t) ? ` ${clock(t)}` : ''}` }),
+      h('span', { class: 'line-text', text }),
+      understanding || null,
+    );
+    chat.log.append(item);
+    scrollLog(chat);
+    return item;
+  }
+
+  function addSystemLine(chat, text, extraClass) {
+    const item = h('li', { class: `line line-system ${extraClass || ''}`.trim(), text });
+    chat.log.append(item);
+    scrollLog(chat);
+    return item;
+  }
+
+  /** What the bot understood of a customer's message, for the agent. */
+  function understandingOf(data) {
+    const parts = [];
+    const intent = obj(data.intent);
+    if (intent.id) {
+      const c = Number(intent.confidence);
+      parts.push(h('span', { class: 'tag', text: `意图 ${str(intent.id)}${Number.isFinite(c) ? ` ${c.toFixed(2)}` : ''}` }));
+    }
+    const emotion = obj(data.emotion);
+    if (emotion.label && emotion.label !== 'neutral') {
+      const k = Number(emotion.intensity);
+      parts.push(
+        h('span', { class: 'tag', text: `情绪 ${label(EMOTION_LABEL, emotion.label)}${Number.isFinite(k) ? ` ${k.toFixed(2)}` : ''}` }),
+      );
+    }
+    const risk = obj(data.risk);
+    const flags = RISKS.filter(([key]) => risk[key] === true).map(([, name]) => name);
+    if (flags.length) parts.push(h('span', { class: 'tag tag-risk', text: `风险 ${flags.join('、')}` }));
+    return parts.length ? h('span', { class: 'line-tags' }, parts) : null;
+  }
+
+  function setEnded(chat, text) {
+    chat.ended = true;
+    chat.input.disabled = true;
+    chat.send.disabled = true;
+    chat.resolveButton.disabled = true;
+    chat.backButton.disabled = true;
+    chat.closeTab.disabled = false;
+    chat.tabState.textContent = text;
+    chat.tab.classList.add('is-ended');
+    chat.status.textContent = `会话${text}`;
+    chat.typing.textContent = '';
+    chat.suggestionsBox.hidden = true;
+  }
+
+  // ----- the desk stream: fetch, so that the key goes in the Authorization header -----
+
+  function handleEvent(chat, kind, data, id) {
+    const agent = obj(data.agent);
+    const mine = str(agent.id) === agentId;
+    switch (kind) {
+      case 'customer_message':
+        chat.typing.textContent = '';
+        addLine(chat, { role: 'customer', text: str(data.text), at: data.at, understanding: understandingOf(data), eventId: id });
+        markUnread(chat);
+        break;
+      case 'bot_reply': {
+        // The handoff turn's reply is in the summary's transcript already.
+        const t = parseTime(data.at);
+        const inSummary = chat.summaryBotLines.some(
+          (l) => l.text === str(data.text) && (!Number.isFinite(t) || !Number.isFinite(l.at) || Math.abs(l.at - t) < 5000),
+        );
+        if (!inSummary) addLine(chat, { role: 'bot', text: str(data.text), at: data.at, eventId: id });
+        break;
+      }
+      case 'agent_joined':
+        addSystemLine(chat, `${str(agent.name) || '坐席'}${mine ? '(我)' : ''} 已接入`);
+        break;
+      case 'agent_message': {
+        if (mine) {
+          const pending = chat.pending.findIndex((p) => p.text === str(data.text));
+          if (pending >= 0) {
+            const [{ item }] = chat.pending.splice(pending, 1);
+            item.setAttribute('data-event-id', String(id));
+            item.classList.remove('is-sending');
+            break;
+          }
+        }
+        addLine(chat, { role: 'agent', text: str(data.text), at: data.at, name: agent.name, eventId: id, mine });
+        break;
+      }
+      case 'agent_typing':
+        // Typing replayed from the stream's history is long over.
+        if (!mine && !(Date.now() - parseTime(data.at) > 10000)) {
+          chat.typing.textContent = `${str(agent.name) || '坐席'} 正在输入…`;
+          clearTimeout(chat.typingTimer);
+          chat.typingTimer = setTimeout(() => {
+            chat.typing.textContent = '';
+          }, 4000);
+        }
+        break;
+      case 'agent_left':
+        addSystemLine(chat, `${str(agent.name) || '坐席'}${mine ? '(我)' : ''} 已离开:${label(OUTCOME_LABEL, data.outcome)}`);
+        break;
+      case 'state':
+        if (data.state === 'closed') {
+          if (!chat.ended) setEnded(chat, '已结束');
+          if (data.ask_rating === true) addSystemLine(chat, '已邀请客户评价', 'line-note');
+        } else if (data.state === 'active') {
+          if (!chat.ended) setEnded(chat, '已交回机器人');
+        } else if (data.state === 'with_agent' && !chat.ended) {
+          chat.tabState.textContent = '';
+        }
+        break;
+      case 'rating': {
+        const score = Number(data.score);
+        const stars = Number.isInteger(score) && score >= 1 && score <= 5 ? '★'.repeat(score) + '☆'.repeat(5 - score) : '';
+        const comment = str(data.comment).trim();
+        addSystemLine(chat, `客户评价:${stars} ${str(data.score)} 分${comment ? ` · ${comment}` : ''}`, 'line-rating');
+        markUnread(chat);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  function dispatch(chat, event) {
+    if (!event.data.length) return;
+    const id = Number(event.id);
+    if (Number.isSafeInteger(id) && id > 0) {
+      if (chat.seen.has(id)) return;
+      chat.seen.add(id);
+      if (id > chat.lastId) chat.lastId = id;
+    }
+    let data = null;
+    try {
+      data = JSON.parse(event.data.join('\n'));
+    } catch (_) {
+      return;
+    }
+    handleEvent(chat, event.event || 'message', obj(data), id);
+  }
+
+  /** Reads the desk stream for as long as the chat is open, reconnecting with Last-Event-ID. */
+  async function runStream(chat) {
+    let delay = 1000;
+    const url = `/v1/handoffs/${encodeURIComponent(chat.id)}/events`;
+    while (!chat.disposed && !chat.stopped) {
+      const controller = new AbortController();
+      chat.controller = controller;
+      let watchdog = 0;
+      const arm = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => controller.abort(), STREAM_SILENCE_MS);
+      };
+      try {
+        const headers = { Accept: 'text/event-stream' };
+        if (keyForm.key) headers.Authorization = `Bearer ${keyForm.key}`;
+        if (chat.lastId) headers['Last-Event-ID'] = String(chat.lastId);
+        arm();
+        const response = await fetch(url, { headers, cache: 'no-store', credentials: 'same-origin', signal: controller.signal });
+        if (response.status === 401 || response.status === 403) {
+          chat.stopped = true;
+          chat.link.textContent = '需要坐席密钥';
+          requireKey(response.status);
+          return;
+        }
+        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        chat.link.textContent = '实时连接中';
+        chat.link.classList.remove('is-error');
+        delay = 1000;
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        let event = { id: '', event: '', data: [] };
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          arm();
+          buffer += value;
+          let newline;
+          while ((newline = buffer.indexOf('\n')) >= 0) {
+            let line = buffer.slice(0, newline);
+            buffer = buffer.slice(newline + 1);
+            if (line.endsWith('\r')) line = line.slice(0, -1);
+            if (line === '') {
+              dispatch(chat, event);
+              event = { id: '', event: '', data: [] };
+              continue;
+            }
+            if (line.startsWith(':')) continue; // keep-alive
+            const colon = line.indexOf(':');
+            const field = colon < 0 ? line : line.slice(0, colon);
+            let v = colon < 0 ? '' : line.slice(colon + 1);
+            if (v.startsWith(' ')) v = v.slice(1);
+            if (field === 'event') event.event = v;
+            else if (field === 'data') event.data.push(v);
+            else if (field === 'id' && !v.includes('\0')) event.id = v;
+          }
+        }
+      } catch (_) {
+        /* dropped, refused or silent for too long: connect again below */
+      } finally {
+        clearTimeout(watchdog);
+      }
+      if (chat.disposed || chat.stopped) return;
+      chat.link.textContent = '连接中断,正在重连…';
+      chat.link.classList.add('is-error');
+      await sleep(delay);
+      delay = Math.min(delay * 2, 15000);
+    }
+  }
+
+  // ----- suggested replies -----
+
+  async function loadSuggestions(chat) {
+    try {
+      const body = await api(`/v1/handoffs/${encodeURIComponent(chat.id)}/suggestions`, { method: 'GET' });
+      const list = arr(obj(body).suggestions).filter((x) => x && typeof x.text === 'string' && x.text.trim());
+      chat.suggestions.replaceChildren(
+        ...list.map((x) => {
+          const step = label(STEP_LABEL, x.step);
+          const chip = h(
+            'button',
+            { type: 'button', class: 'suggestion', 'data-step': str(x.step), title: x.text },
+            h('span', { class: 'suggestion-step', text: step }),
+            h('span', { class: 'suggestion-text', text: x.text }),
+          );
+          chip.addEventListener('click', () => insertText(chat, x.text));
+          return chip;
+        }),
+      );
+      chat.suggestionsBox.hidden = list.length === 0 || chat.ended;
+    } catch (e) {
+      if (e && e.auth) return; // the stream asks for the key
+      chat.suggestionsBox.hidden = true;
+    }
+  }
+
+  /** Puts `text` into the reply box at the cursor, for the agent to edit before sending. */
+  function insertText(chat, text) {
+    if (chat.ended) return;
+    const input = chat.input;
+    const start = input.selectionStart ?? input.value.length;
+    const end = input.selectionEnd ?? input.value.length;
+    input.value = input.value.slice(0, start) + text + input.value.slice(end);
+    const caret = start + text.length;
+    input.focus();
+    input.setSelectionRange(caret, caret);
+    typingSignal(chat);
+  }
+
+  // ----- replying -----
+
+  function typingSignal(chat) {
+    const now = Date.now();
+    if (chat.ended || !chat.input.value.trim() || now - chat.lastTypingAt < TYPING_EVERY_MS) return;
+    chat.lastTypingAt = now;
+    api(`/v1/conversations/${encodeURIComponent(chat.conversation)}/agent-typing`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ agent_id: agentId }),
+      read: () => null,
+    }).catch(() => {
+      /* only a hint for the customer */
+    });
+  }
+
+  function sendReply(chat) {
+    const text = chat.input.value.trim();
+    if (!text || chat.ended) return;
+    chat.input.value = '';
+    chat.composerError.textContent = '';
+    const item = addLine(chat, { role: 'agent', text, at: new Date().toISOString(), name: agentName(), mine: true });
+    item.classList.add('is-sending');
+    chat.pending.push({ item, text });
+    postReply(chat, item, text, `a-${randomHex(16)}`);
+  }
+
+  async function postReply(chat, item, text, key) {
+    item.classList.remove('is-failed');
+    const old = item.querySelector('.line-retry');
+    if (old) old.remove();
+    try {
+      const body = obj(
+        await api(`/v1/conversations/${encodeURIComponent(chat.conversation)}/agent-messages`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+          body: JSON.stringify({ text, agent_id: agentId }),
+        }),
+      );
+      const id = Number(body.event_id);
+      const index = chat.pending.findIndex((p) => p.item === item);
+      if (index >= 0) chat.pending.splice(index, 1);
+      item.classList.remove('is-sending');
+      if (Number.isSafeInteger(id) && id > 0) {
+        if (chat.seen.has(id) && item.getAttribute('data-event-id') !== String(id)) {
+          item.remove(); // the stream showed it first
+          return;
+        }
+        chat.seen.add(id);
+        item.setAttribute('data-event-id', String(id));
+      }
+      // As stored: masked.
+      if (typeof body.text === 'string') item.querySelector('.line-text').textContent = body.text;
+    } catch (e) {
+      if (e && e.auth) {
+        requireKey(e.status);
+      }
+      item.classList.remove('is-sending');
+      item.classList.add('is-failed');
+      const why = e && e.status === 409 ? '发送失败:您已不是该会话的处理人' : `发送失败:${e && e.message ? e.message : '未知错误'}`;
+      const retry = h('button', { type: 'button', class: 'line-retry', text: '重试' });
+      retry.addEventListener('click', () => postReply(chat, item, text, key));
+      item.append(h('span', { class: 'line-failed', text: why }), retry);
+    }
+  }
+
+  async function release(chat, outcome) {
+    if (chat.ended) return;
+    chat.resolveButton.disabled = true;
+    chat.backButton.disabled = true;
+    chat.status.textContent = outcome === 'resolved' ? '正在结束会话…' : '正在交回机器人…';
+    try {
+      await api(`/v1/handoffs/${encodeURIComponent(chat.id)}/release`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ outcome, agent_id: agentId }),
+      });
+      setEnded(chat, outcome === 'resolved' ? '已结束(已解决)' : '已交回机器人');
+    } catch (e) {
+      if (e && e.auth) requireKey(e.status);
+      chat.resolveButton.disabled = false;
+      chat.backButton.disabled = false;
+      chat.status.textContent =
+        e && e.code === 'not_owner' ? '操作失败:您已不是该会话的处理人' : `操作失败:${e && e.message ? e.message : '未知错误'}`;
+    }
+  }
+
+  /** The chats this tab had open before a reload: their streams bring everything back. */
+  function restoreChats() {
+    for (const saved of savedChats()) openChat(saved.handoff, str(saved.conversation || saved.handoff.conversation_id));
+    const first = [...chats.values()][0];
+    if (first) selectChat(first, false);
+  }
+
+  /** After a key was asked for and accepted again: the chats stopped by the refusal go on. */
+  function resumeChats() {
+    for (const chat of chats.values()) {
+      if (chat.stopped && !chat.disposed) {
+        chat.stopped = false;
+        runStream(chat);
+      }
+    }
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && selectedChat) markRead(selectedChat);
+  });
+
   // ---------- API key (only when the service requires keys) ----------
 
   /** The server refused the key (401) or its scope (403): stop polling, hide the queue, ask for a key. */
@@ -605,6 +1376,8 @@
     state.lastOk = null;
     updateCounts();
     ui.queue.hidden = true;
+    ui.chats.hidden = true;
+    for (const chat of chats.values()) chat.stopped = true;
     ui.banner.hidden = true;
     ui.liveStatus.classList.remove('is-ok');
     ui.liveStatus.classList.add('is-error');
@@ -615,6 +1388,8 @@
   function hideKeyForm() {
     const hadFocus = keyForm.hide();
     ui.queue.hidden = false;
+    updateChatsLayout();
+    resumeChats();
     if (hadFocus || !document.activeElement || document.activeElement === document.body) {
       (agentName() === '' ? ui.name : ui.queue).focus();
     }
@@ -654,6 +1429,7 @@
   loadName();
   refreshAllAckControls();
   updateCounts();
+  restoreChats();
   setInterval(tickWaits, 1000);
   poll();
 })();

@@ -87,15 +87,20 @@ window.FrontlineConsole = (() => {
   /** The API's error body (`{"error": {"message"}}`) when there is one, as an Error. */
   async function httpError(response) {
     let message = '';
+    let detail = {};
     try {
       const body = await response.json();
-      if (body && body.error && typeof body.error.message === 'string') message = body.error.message;
+      if (body && body.error && typeof body.error === 'object') detail = body.error;
+      if (typeof detail.message === 'string') message = detail.message;
     } catch (_) {
       /* not JSON */
     }
     const error = new Error(`HTTP ${response.status}${message ? `:${message}` : ''}`);
     error.status = response.status;
     error.serverMessage = message;
+    // The error's code (`claimed`, `not_owner` …) and its other fields (who has a chat).
+    error.code = typeof detail.code === 'string' ? detail.code : '';
+    error.detail = detail;
     error.auth = response.status === 401 || response.status === 403;
     return error;
   }
@@ -105,7 +110,8 @@ window.FrontlineConsole = (() => {
    * token, given up after `timeoutMs` including reading the body. `read` turns a 2xx
    * response into the result (its JSON unless given). Other options go to fetch().
    * Throws an Error with `network` (no answer, or none in time), `aborted` (the caller's
-   * `controller` cancelled it), or `status`, `serverMessage` and `auth` (401/403).
+   * `controller` cancelled it), or `status`, `serverMessage`, `code`, `detail` (the
+   * body's `error` object) and `auth` (401/403).
    */
   async function request(url, options) {
     const {

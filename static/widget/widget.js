@@ -8,7 +8,15 @@
 // No framework, no build step, no external resources: it loads widget.css from the same base
 // and talks to the Frontline API there. Each message carries a random Idempotency-Key, the
 // same on its retries, so a message the server already took is never taken twice. The
-// conversation id and the last reply's quick replies are kept in sessionStorage for reloads.
+// conversation id, its token and the last reply's quick replies are kept in localStorage
+// for reloads.
+//
+// After a handoff a person takes over in the same chat: the widget opens the
+// conversation's event stream (EventSource, `?token=` and `?key=` since it cannot send
+// headers) and shows the agent joining, their messages, their typing, the end of the chat
+// and a rating prompt. Every event has an id; the ids already shown are remembered, so a
+// message is never shown twice, whether the browser reconnects by itself (it resends
+// Last-Event-ID) or the page is reloaded (`?after=<last id>`).
 // Everything lives under one `.fl-root` element with `fl-` class names. Every string that
 // comes from the server or the customer is put into the page with textContent /
 // createElement, never as markup.
@@ -75,6 +83,22 @@
       historyFailed: '之前的对话暂时无法加载,您可以继续留言。',
       handoff:
         '已为您转接人工客服。坐席接入前请不要关闭本窗口,您之前说明的情况已同步给坐席,无需重复。',
+      agentSaid: (name) => `${name}说:`,
+      agentDefault: '人工客服',
+      agentJoined: (name) => `${name} 已接入`,
+      agentServing: (name) => `人工客服 ${name} 为您服务`,
+      agentTyping: (name) => `${name} 正在输入…`,
+      agentBackToBot: (name) => `${name} 已离开,智能助手将继续为您服务`,
+      closed: '对话已结束',
+      ratingTitle: '请为本次人工服务评分',
+      ratingStars: '评分(1–5 星)',
+      star: (n) => `${n} 星`,
+      ratingComment: '补充意见(可选)',
+      ratingSubmit: '提交评价',
+      ratingSending: '提交中…',
+      ratingThanks: (n) => `感谢您的评价(${n} 星)`,
+      ratingFailed: '评价提交失败,请重试。',
+      ratingPick: '请先选择 1–5 星',
     },
     en: {
       title: 'Customer service',
@@ -102,20 +126,36 @@
       handoff:
         'You are being transferred to a human agent. Please keep this window open until an agent joins; ' +
         'they already have what you told us, so you will not need to repeat it.',
+      agentSaid: (name) => `${name} said:`,
+      agentDefault: 'Agent',
+      agentJoined: (name) => `${name} has joined`,
+      agentServing: (name) => `${name} is helping you`,
+      agentTyping: (name) => `${name} is typing…`,
+      agentBackToBot: (name) => `${name} has left; the assistant will continue`,
+      closed: 'The conversation has ended',
+      ratingTitle: 'How did the agent do?',
+      ratingStars: 'Rating (1–5 stars)',
+      star: (n) => `${n} star${n === 1 ? '' : 's'}`,
+      ratingComment: 'Comment (optional)',
+      ratingSubmit: 'Send rating',
+      ratingSending: 'Sending…',
+      ratingThanks: (n) => `Thank you for your rating (${n} of 5)`,
+      ratingFailed: 'The rating could not be sent. Please try again.',
+      ratingPick: 'Please pick 1–5 stars first',
     },
   };
   const T = STRINGS[LOCALE];
   const TITLE = (script.getAttribute('data-title') || '').trim().slice(0, 60) || T.title;
   const COLOR = (script.getAttribute('data-color') || '').trim();
 
-  // ---------- session storage (per API base) ----------
+  // ---------- local storage (per API base) ----------
 
   const memoryStore = {};
   const KEY_PREFIX = `frontline.widget:${API_BASE}:`;
   const store = {
     get(name) {
       try {
-        return window.sessionStorage.getItem(KEY_PREFIX + name);
+        return window.localStorage.getItem(KEY_PREFIX + name);
       } catch {
         return Object.prototype.hasOwnProperty.call(memoryStore, name) ? memoryStore[name] : null;
       }
@@ -123,9 +163,17 @@
     set(name, value) {
       memoryStore[name] = value;
       try {
-        window.sessionStorage.setItem(KEY_PREFIX + name, value);
+        window.localStorage.setItem(KEY_PREFIX + name, value);
       } catch {
         /* storage disabled: this page only */
+      }
+    },
+    remove(name) {
+      delete memoryStore[name];
+      try {
+        window.localStorage.removeItem(KEY_PREFIX + name);
+      } catch {
+        /* ignore */
       }
     },
   };
@@ -142,6 +190,16 @@
   }
 
   let conversationId = storedConversationId();
+  // The token the server gave when it created the conversation: sent with every later call
+  // (X-Conversation-Token, or ?token= for the event stream). Without it a public key reads nothing.
+  let conversationToken = conversationId ? store.get('token') : null;
+
+  /** Forgets the conversation (the server refused this browser's token): the next message starts a new one. */
+  function forgetConversation() {
+    for (const name of ['conversation', 'token', 'events', 'last_event', 'chips', 'rated']) store.remove(name);
+    conversationId = null;
+    conversationToken = null;
+  }
 
   /** A random key for one message: sent as Idempotency-Key, the same on every retry of it. */
   function newMessageKey() {
@@ -310,7 +368,8 @@
   const heading = el('div', 'fl-heading');
   const title = el('h2', 'fl-title', TITLE);
   title.id = ids.title;
-  heading.append(title, el('p', 'fl-subtitle', T.subtitle));
+  const subtitle = el('p', 'fl-subtitle', T.subtitle);
+  heading.append(title, subtitle);
   const closeButton = el('button', 'fl-close');
   closeButton.type = 'button';
   closeButton.setAttribute('aria-label', T.close(TITLE));
@@ -402,6 +461,8 @@
 
   let busy = false; // a request (a message or the history) is in flight
   let typing = null;
+  let conversationState = null; // active · handed_off · with_agent · closed, as the server last said
+  let agentName = ''; // the person who has the chat, once one joined
 
   function updateControls() {
     sendButton.disabled = busy;
@@ -460,11 +521,25 @@
     return msg;
   }
 
-  function addNote(text, className) {
+  function addNote(text, className, container) {
     const note = el('p', `fl-note ${className || ''}`.trim(), text);
-    messages.appendChild(note);
+    (container || messages).appendChild(note);
     scrollToEnd();
     return note;
+  }
+
+  /** An agent's message: their name above a bubble of plain text (never markup). */
+  function addAgent(name, text, container) {
+    const msg = el('div', 'fl-msg fl-msg--agent');
+    msg.append(
+      el('span', 'fl-sr-only', T.agentSaid(name)),
+      el('span', 'fl-agent-name', name),
+      el('div', 'fl-bubble', text),
+    );
+    msg.querySelector('.fl-agent-name').setAttribute('aria-hidden', 'true');
+    (container || messages).appendChild(msg);
+    scrollToEnd();
+    return msg;
   }
 
   /** Quick replies belong to their turn: once anything is sent they are gone. */
@@ -521,7 +596,9 @@
   }
 
   function applyState(state, handoff) {
-    const handedOff = Boolean(handoff) || state === 'handed_off';
+    if (state) conversationState = state;
+    // Waiting for a person: the notice stays until one joins (or the bot takes over again).
+    const handedOff = state === 'handed_off' || (!state && Boolean(handoff));
     const shown = noticeRegion.querySelector('.fl-notice');
     if (handedOff && !shown) {
       const notice = el('div', 'fl-notice');
@@ -532,6 +609,9 @@
       shown.remove();
     }
     root.classList.toggle('fl-handed-off', handedOff);
+    root.classList.toggle('fl-with-agent', conversationState === 'with_agent');
+    subtitle.textContent = conversationState === 'with_agent' && agentName ? T.agentServing(agentName) : T.subtitle;
+    if (state === 'handed_off' || state === 'with_agent') openStream();
     scrollToEnd(); // the notice takes room from the message list
   }
 
@@ -543,6 +623,7 @@
     try {
       const headers = { ...((options && options.headers) || {}) };
       if (API_KEY) headers.authorization = `Bearer ${API_KEY}`;
+      if (conversationToken) headers['x-conversation-token'] = conversationToken;
       const response = await fetch(url, { ...options, headers, signal: controller.signal, credentials: 'omit' });
       let body = null;
       try {
@@ -563,12 +644,13 @@
     return typeof message === 'string' && message.trim() ? message.trim().slice(0, 300) : '';
   }
 
-  async function deliver(msg, text) {
+  async function deliver(msg, text, afresh) {
     busy = true;
     removeChips();
     setStatus(msg, 'sending');
     updateControls();
-    showTyping();
+    // With a person on the other end the bot is not writing anything.
+    if (conversationState !== 'with_agent') showTyping();
     const id = ensureConversationId();
     // A retry of this bubble sends the same key: if the first try reached the server and
     // only its answer was lost, the server answers again instead of taking a second turn.
@@ -588,11 +670,24 @@
       hideTyping();
       busy = false;
     }
+    if (result.status === 403 && !conversationToken && !afresh) {
+      // The conversation exists but this browser never got its token (the answer that
+      // carried it was lost): it cannot go on, so the message starts a new one.
+      forgetConversation();
+      messageKeys.delete(msg);
+      deliver(msg, text, true);
+      return;
+    }
     if (result.ok && result.body) {
       setStatus(msg, 'sent');
+      if (typeof result.body.conversation_token === 'string' && result.body.conversation_token) {
+        conversationToken = result.body.conversation_token;
+        store.set('token', conversationToken);
+      }
+      // `reply: null`: a person has the chat and the bot says nothing.
       const reply = result.body.reply || {};
       const chips = Array.isArray(reply.quick_replies) ? reply.quick_replies : [];
-      if (typeof reply.text === 'string' && reply.text.trim()) {
+      if (typeof reply.text === 'string' && reply.text.trim() && isNewBotReply(result.body.turn, reply.text)) {
         addBot(reply.text, chips);
         rememberChips(result.body.turn, chips);
       }
@@ -641,21 +736,327 @@
     updateControls();
     if (result.ok && result.body) {
       const transcript = (Array.isArray(result.body.transcript) ? result.body.transcript : []).filter(
-        (line) => line && typeof line.text === 'string' && (line.role === 'customer' || line.role === 'bot'),
+        (line) =>
+          line && typeof line.text === 'string' && ['customer', 'bot', 'agent'].includes(line.role),
       );
-      transcript.forEach((line, i) => {
-        if (line.role === 'customer') addCustomer(line.text, history);
-        else {
-          // The last reply offers its quick replies again, as before the reload.
-          const last = i === transcript.length - 1;
-          addBot(line.text, last ? rememberedChips(result.body.turn) : [], history);
-        }
+      historyBotLines = transcript
+        .filter((line) => line.role === 'bot')
+        .map((line) => ({ text: line.text, at: parseTime(line.at) }));
+      // What the stream brought before the reload: shown again, and never asked for again.
+      kept = keptEvents();
+      for (const event of kept) if (Number.isSafeInteger(event.id) && event.id > 0) seenEvents.add(event.id);
+      lastEventId = Math.max(storedLastEvent(), ...seenEvents);
+      const items = timeline(transcript, kept);
+      items.forEach((item, i) => {
+        const last = i === items.length - 1;
+        if (item.event) {
+          const { kind, data } = item.event;
+          if (kind === 'bot_reply' && last) {
+            addBot(String(data.text || ''), arr(data.quick_replies).filter((c) => typeof c === 'string'), history);
+          } else renderEvent(kind, data, history, false);
+        } else if (item.line.role === 'customer') addCustomer(item.line.text, history);
+        else if (item.line.role === 'agent') addAgent(agentNameOf(item.line), item.line.text, history);
+        // The last reply offers its quick replies again, as before the reload.
+        else addBot(item.line.text, last ? rememberedChips(result.body.turn) : [], history);
       });
       applyState(result.body.state, result.body.handoff);
+    } else if (result.status === 403) {
+      // This browser's token is not the conversation's (or is gone): start afresh.
+      forgetConversation();
     } else if (result.status !== 404) {
       addNote(T.historyFailed, 'fl-note--error');
     }
     scrollToEnd();
+  }
+
+  // ---------- a person in the chat: the event stream ----------
+
+  const STREAM_KINDS = ['bot_reply', 'agent_joined', 'agent_message', 'agent_typing', 'agent_left', 'state'];
+  // What is kept for a reload (the typing indicator is not).
+  const KEPT_KINDS = new Set(['bot_reply', 'agent_joined', 'agent_message', 'agent_left', 'state']);
+  const MAX_KEPT = 200;
+  const AGENT_TYPING_MS = 4000;
+  const STALE_TYPING_MS = 10000;
+  const SAME_LINE_MS = 5000; // an event and a transcript line this close with the same text are one line
+
+  let source = null;
+  let reopenTimer = 0;
+  let reopenDelay = 2000;
+  let agentTyping = null;
+  let agentTypingTimer = 0;
+  let ratingForm = null;
+  const seenEvents = new Set(); // the ids of every event shown: nothing is shown twice
+  let lastEventId = 0;
+  let kept = []; // this conversation's events, kept for a reload
+  const botReplies = new Set(); // turn + text of every bot reply shown
+  let historyBotLines = []; // the bot's lines of the transcript loaded at start: {text, at}
+
+  const arr = (value) => (Array.isArray(value) ? value : []);
+
+  function parseTime(value) {
+    if (typeof value !== 'string') return NaN;
+    return Date.parse(value.replace(/(\.\d{3})\d+/, '$1'));
+  }
+
+  /** Whether the bot reply of `turn` with `text` is new here (and remembers it as shown). */
+  function isNewBotReply(turn, text, at) {
+    const key = `${turn}\u0000${text}`;
+    if (botReplies.has(key)) return false;
+    // An event of a turn the transcript loaded at start already has (no turn numbers there).
+    const t = parseTime(at);
+    if (Number.isFinite(t) && historyBotLines.some((line) => line.text === text && Math.abs(line.at - t) < SAME_LINE_MS)) {
+      return false;
+    }
+    botReplies.add(key);
+    return true;
+  }
+
+  function agentNameOf(data) {
+    const name = data && data.agent && typeof data.agent.name === 'string' ? data.agent.name.trim() : '';
+    return name ? name.slice(0, 40) : T.agentDefault;
+  }
+
+  function storedLastEvent() {
+    const n = Number(store.get('last_event'));
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  }
+
+  function keptEvents() {
+    try {
+      const saved = JSON.parse(store.get('events') || 'null');
+      if (saved && saved.conversation === conversationId && Array.isArray(saved.items)) {
+        return saved.items.filter((i) => i && typeof i.kind === 'string' && i.data && typeof i.data === 'object');
+      }
+    } catch {
+      /* unreadable: nothing kept */
+    }
+    return [];
+  }
+
+  function keep(id, kind, data) {
+    kept.push({ id, kind, data });
+    if (kept.length > MAX_KEPT) kept = kept.slice(-MAX_KEPT);
+    store.set('events', JSON.stringify({ conversation: conversationId, items: kept }));
+  }
+
+  function showAgentTyping(name) {
+    clearTimeout(agentTypingTimer);
+    if (!agentTyping) agentTyping = el('p', 'fl-agent-typing');
+    agentTyping.textContent = T.agentTyping(name);
+    messages.appendChild(agentTyping); // at the end, after anything shown since
+    scrollToEnd();
+    agentTypingTimer = setTimeout(hideAgentTyping, AGENT_TYPING_MS);
+  }
+
+  function hideAgentTyping() {
+    clearTimeout(agentTypingTimer);
+    if (agentTyping) agentTyping.remove();
+  }
+
+  /** The rating prompt after an agent resolved the chat: 1–5 stars and an optional comment. */
+  function addRating(container) {
+    if (ratingForm) ratingForm.remove();
+    ratingForm = null;
+    const rated = Number(store.get('rated'));
+    if (Number.isInteger(rated) && rated >= 1 && rated <= 5) {
+      addNote(T.ratingThanks(rated), 'fl-note--rated', container);
+      return;
+    }
+    const form = el('form', 'fl-rating');
+    form.noValidate = true;
+    const heading = el('p', 'fl-rating-title', T.ratingTitle);
+    heading.id = `fl-rating-title-${uid}`;
+    form.setAttribute('aria-labelledby', heading.id);
+    const stars = el('div', 'fl-stars');
+    stars.setAttribute('role', 'group');
+    stars.setAttribute('aria-label', T.ratingStars);
+    const status = el('p', 'fl-rating-status');
+    status.setAttribute('role', 'status');
+    const submit = el('button', 'fl-rating-submit', T.ratingSubmit);
+    submit.type = 'submit';
+    let score = 0;
+    const buttons = [1, 2, 3, 4, 5].map((n) => {
+      const b = el('button', 'fl-star');
+      b.type = 'button';
+      b.setAttribute('aria-label', T.star(n));
+      b.setAttribute('aria-pressed', 'false');
+      b.append(el('span', 'fl-star-icon', '★'), el('span', 'fl-star-n', String(n)));
+      b.addEventListener('click', () => {
+        score = n;
+        buttons.forEach((other, i) => {
+          other.setAttribute('aria-pressed', String(i + 1 === n));
+          other.classList.toggle('fl-star--on', i < n);
+        });
+        status.textContent = '';
+      });
+      return b;
+    });
+    stars.append(...buttons);
+    const comment = el('textarea', 'fl-rating-comment');
+    comment.id = `fl-rating-comment-${uid}`;
+    comment.rows = 2;
+    comment.maxLength = 500;
+    comment.placeholder = T.ratingComment;
+    const label = el('label', 'fl-sr-only', T.ratingComment);
+    label.htmlFor = comment.id;
+    form.append(heading, stars, label, comment, submit, status);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (submit.disabled) return;
+      if (!score) {
+        status.textContent = T.ratingPick;
+        return;
+      }
+      submit.disabled = true;
+      submit.textContent = T.ratingSending;
+      const text = comment.value.trim();
+      const result = await request(
+        `${API_BASE}/v1/conversations/${encodeURIComponent(conversationId)}/rating`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(text ? { score, comment: text.slice(0, 500) } : { score }),
+        },
+        REQUEST_TIMEOUT_MS,
+      );
+      const code = result.body && result.body.error && result.body.error.code;
+      if (result.ok || code === 'already_rated') {
+        store.set('rated', String(score));
+        const thanks = el('p', 'fl-note fl-note--rated', T.ratingThanks(score));
+        form.replaceWith(thanks);
+        ratingForm = null;
+        scrollToEnd();
+        return;
+      }
+      submit.disabled = false;
+      submit.textContent = T.ratingSubmit;
+      status.textContent = errorMessage(result.body) || T.ratingFailed;
+    });
+    (container || messages).appendChild(form);
+    ratingForm = form;
+    scrollToEnd();
+  }
+
+  /** Shows one event. `live`: it came now (not replayed from what was kept for a reload). */
+  function renderEvent(kind, data, container, live) {
+    const name = agentNameOf(data);
+    switch (kind) {
+      case 'agent_joined':
+        agentName = name;
+        hideAgentTyping();
+        addNote(T.agentJoined(name), 'fl-note--agent', container);
+        if (live) applyState('with_agent');
+        break;
+      case 'agent_message':
+        agentName = name;
+        hideAgentTyping();
+        if (typeof data.text === 'string' && data.text) addAgent(name, data.text, container);
+        break;
+      case 'agent_typing': {
+        // A stream resumed from an older event replays typing that is long over.
+        const age = Date.now() - parseTime(data.at);
+        if (live && !(age > STALE_TYPING_MS)) showAgentTyping(name);
+        break;
+      }
+      case 'agent_left':
+        hideAgentTyping();
+        if (data.outcome === 'back_to_bot') addNote(T.agentBackToBot(name), 'fl-note--agent', container);
+        break;
+      case 'state':
+        if (data.state === 'closed') {
+          hideAgentTyping();
+          addNote(T.closed, 'fl-note--closed', container);
+          if (data.ask_rating === true) addRating(container);
+          if (live) closeStream();
+        }
+        if (live && typeof data.state === 'string') applyState(data.state);
+        break;
+      case 'bot_reply':
+        if (typeof data.text === 'string' && data.text.trim() && isNewBotReply(data.turn, data.text, data.at)) {
+          const chips = arr(data.quick_replies).filter((c) => typeof c === 'string');
+          if (live) removeChips();
+          addBot(data.text, live ? chips : [], container);
+          if (live) rememberChips(data.turn, chips);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  function onStreamEvent(kind, event) {
+    const id = Number(event.lastEventId);
+    if (Number.isSafeInteger(id) && id > 0) {
+      if (seenEvents.has(id)) return;
+      seenEvents.add(id);
+      if (id > lastEventId) {
+        lastEventId = id;
+        store.set('last_event', String(id));
+      }
+    }
+    let data = null;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (!data || typeof data !== 'object') return;
+    if (KEPT_KINDS.has(kind)) keep(id, kind, data);
+    renderEvent(kind, data, messages, true);
+  }
+
+  /** Opens the conversation's event stream (once), from the last event shown. */
+  function openStream() {
+    if (source || !conversationId || typeof window.EventSource !== 'function') return;
+    clearTimeout(reopenTimer);
+    const params = new URLSearchParams();
+    if (conversationToken) params.set('token', conversationToken);
+    if (API_KEY) params.set('key', API_KEY);
+    if (lastEventId) params.set('after', String(lastEventId));
+    const es = new EventSource(`${API_BASE}/v1/conversations/${encodeURIComponent(conversationId)}/events?${params}`);
+    source = es;
+    for (const kind of STREAM_KINDS) es.addEventListener(kind, (event) => onStreamEvent(kind, event));
+    es.addEventListener('open', () => {
+      reopenDelay = 2000;
+    });
+    es.addEventListener('error', () => {
+      // A dropped connection is retried by the browser itself, with Last-Event-ID. A refused
+      // one (or a server gone for long) ends here: open again later, from the last event.
+      if (es.readyState !== EventSource.CLOSED || source !== es) return;
+      source = null;
+      if (conversationState === 'handed_off' || conversationState === 'with_agent') {
+        reopenTimer = setTimeout(openStream, reopenDelay);
+        reopenDelay = Math.min(reopenDelay * 2, 60000);
+      }
+    });
+  }
+
+  function closeStream() {
+    clearTimeout(reopenTimer);
+    if (source) source.close();
+    source = null;
+  }
+
+  /**
+   * The transcript the server keeps and the events kept here, in time order: a kept bot or
+   * agent message that the transcript also has is shown once.
+   */
+  function timeline(lines, events) {
+    const items = lines.map((line, i) => ({ line, t: parseTime(line.at), order: i }));
+    const same = (event, role) =>
+      lines.some(
+        (line) =>
+          line.role === role &&
+          line.text === event.data.text &&
+          !(Math.abs(parseTime(line.at) - parseTime(event.data.at)) >= SAME_LINE_MS),
+      );
+    events.forEach((event, i) => {
+      if (event.kind === 'bot_reply' && same(event, 'bot')) return;
+      if (event.kind === 'agent_message' && same(event, 'agent')) return;
+      items.push({ event, t: parseTime(event.data.at), order: lines.length + i });
+    });
+    const time = (item) => (Number.isFinite(item.t) ? item.t : Number.MAX_SAFE_INTEGER);
+    return items.sort((a, b) => time(a) - time(b) || a.order - b.order);
   }
 
   // ---------- opening and closing ----------

@@ -79,6 +79,34 @@ async fn call(
     (status, headers, body)
 }
 
+/// `call` showing a conversation token (`X-Conversation-Token`).
+async fn call_with_token(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    key: Option<&str>,
+    origin: Option<&str>,
+    conversation_token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = app.client.request(method, format!("{}{path}", app.address));
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    if let Some(token) = conversation_token {
+        request = request.header("X-Conversation-Token", token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 fn message(text: &str) -> Option<Value> {
     Some(json!({"text": text, "locale": "zh-CN"}))
 }
@@ -181,12 +209,14 @@ async fn each_key_reaches_its_own_endpoints_only() {
     .await;
     assert_eq!(status, StatusCode::OK, "{turn}");
     assert!(turn["handoff"]["id"].is_string(), "{turn}");
-    let (status, _, _) = call(
+    let token = turn["conversation_token"].as_str().expect("a token");
+    let (status, _) = call_with_token(
         &app,
         Method::GET,
         "/v1/conversations/w-1",
         widget,
         origin,
+        Some(token),
         None,
     )
     .await;
@@ -406,4 +436,197 @@ async fn without_keys_the_service_listens_on_loopback_only() {
     settings.api_keys = keys().configs;
     let keyed = Application::build(&settings, services).await.unwrap();
     assert!(keyed.address().ip().is_unspecified(), "{}", keyed.address());
+}
+
+#[tokio::test]
+async fn a_public_key_reads_and_writes_only_the_conversation_whose_token_it_shows() {
+    let keys = keys();
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with_keys(&keys, Limits::default(), dir.path()).await;
+    let widget = Some(keys.widget.as_str());
+    let origin = Some(WIDGET_ORIGIN);
+    let (status, first) = call_with_token(
+        &app,
+        Method::POST,
+        "/v1/conversations/tok-a/messages",
+        widget,
+        origin,
+        None,
+        message("ATM吞了我的钱"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let token = first["conversation_token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    assert!(token.len() >= 43, "{token}");
+    // A second browser, same widget key, its own conversation and token.
+    let (_, other) = call_with_token(
+        &app,
+        Method::POST,
+        "/v1/conversations/tok-b/messages",
+        widget,
+        origin,
+        None,
+        message("你好"),
+    )
+    .await;
+    let other_token = other["conversation_token"].as_str().unwrap().to_string();
+
+    // The first customer's conversation with the token: readable, and it goes on; the
+    // token is handed out once only.
+    let (status, view) = call_with_token(
+        &app,
+        Method::GET,
+        "/v1/conversations/tok-a",
+        widget,
+        origin,
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    let (status, next) = call_with_token(
+        &app,
+        Method::POST,
+        "/v1/conversations/tok-a/messages",
+        widget,
+        origin,
+        Some(&token),
+        message("两千块"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    assert!(next.get("conversation_token").is_none(), "{next}");
+
+    // Without it, with a wrong one, or for a conversation that does not exist: the same
+    // 403, which tells nothing.
+    let refused = |status: StatusCode, body: &Value| {
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["error"]["code"], "forbidden");
+        body.clone()
+    };
+    let mut bodies = Vec::new();
+    for (path, shown) in [
+        ("/v1/conversations/tok-a", None),
+        ("/v1/conversations/tok-a", Some(other_token.as_str())),
+        ("/v1/conversations/tok-a", Some("not-a-token")),
+        (
+            "/v1/conversations/no-such-conversation",
+            Some(token.as_str()),
+        ),
+        ("/v1/conversations/no-such-conversation", None),
+    ] {
+        let (status, body) =
+            call_with_token(&app, Method::GET, path, widget, origin, shown, None).await;
+        bodies.push(refused(status, &body));
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{bodies:?}");
+    let (status, body) = call_with_token(
+        &app,
+        Method::POST,
+        "/v1/conversations/tok-a/messages",
+        widget,
+        origin,
+        Some(&other_token),
+        message("我是别人"),
+    )
+    .await;
+    assert_eq!(refused(status, &body), bodies[0]);
+    let (status, body) = call_with_token(
+        &app,
+        Method::POST,
+        "/v1/conversations/tok-a/rating",
+        widget,
+        origin,
+        None,
+        Some(json!({"score": 1})),
+    )
+    .await;
+    assert_eq!(refused(status, &body), bodies[0]);
+    let (_, view) = call_with_token(
+        &app,
+        Method::GET,
+        "/v1/conversations/tok-a",
+        Some(&keys.app),
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        view["transcript"].as_array().unwrap().len(),
+        4,
+        "nothing of the refused message was kept: {view}"
+    );
+
+    // The stream: a public key may come in the URL with the token, as EventSource sends
+    // them; without the token, or with a server-side key in the URL, it is refused.
+    let events = |query: String| {
+        let client = app.client.clone();
+        let url = format!("{}/v1/conversations/tok-a/events?{query}", app.address);
+        async move {
+            client
+                .get(url)
+                .header("Origin", WIDGET_ORIGIN)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let open = events(format!("key={}&token={token}", keys.widget)).await;
+    assert_eq!(open.status(), StatusCode::OK);
+    assert!(
+        open.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    drop(open);
+    for (query, expected) in [
+        (format!("key={}", keys.widget), StatusCode::FORBIDDEN),
+        (
+            format!("key={}&token={other_token}", keys.widget),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("key={}&token={token}", keys.app),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (format!("key={}", keys.admin), StatusCode::UNAUTHORIZED),
+        (format!("token={token}"), StatusCode::UNAUTHORIZED),
+    ] {
+        let response = events(query.clone()).await;
+        assert_eq!(response.status(), expected, "{query}");
+    }
+    let elsewhere = app
+        .client
+        .get(format!(
+            "{}/v1/conversations/tok-a?key={}",
+            app.address, keys.widget
+        ))
+        .header("Origin", WIDGET_ORIGIN)
+        .header("X-Conversation-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        elsewhere.status(),
+        StatusCode::UNAUTHORIZED,
+        "only the stream takes a key in the URL"
+    );
+
+    // Server-side keys need no token.
+    let (status, _) = call_with_token(
+        &app,
+        Method::GET,
+        "/v1/conversations/tok-a",
+        Some(&keys.app),
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
 }

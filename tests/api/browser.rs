@@ -86,6 +86,49 @@ async fn the_agent_console_asks_for_a_desk_key_when_the_service_requires_keys() 
     assert!(artefacts().join("agent-console-key.png").is_file());
 }
 
+/// The bank's page in the live-chat test: a `*.localhost` origin (a secure context that
+/// may call the service on loopback), served to the browser by the script itself.
+const BANK_ORIGIN: &str = "http://bank.localhost";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_takes_over_the_widget_chat_from_the_console_and_is_rated() {
+    use frontline::access::{ApiKeyConfig, NewKey, Scope};
+    let widget = NewKey::generate().unwrap();
+    let desk = NewKey::generate().unwrap();
+    let manager = NewKey::generate().unwrap();
+    let key = |name: &str, new: &NewKey, scope: Scope, origins: &[&str]| ApiKeyConfig {
+        name: name.into(),
+        sha256: new.sha256.clone(),
+        scopes: vec![scope],
+        origins: origins.iter().map(|o| o.to_string()).collect(),
+    };
+    let configs = vec![
+        key("widget", &widget, Scope::Conversations, &[BANK_ORIGIN]),
+        key("desk", &desk, Scope::Handoffs, &[]),
+        key("manager", &manager, Scope::Analytics, &[]),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let app = crate::helpers::spawn_app_configured(dir.path(), move |settings| {
+        settings.api_keys = configs;
+        settings.cors_origins = vec![BANK_ORIGIN.into()];
+    })
+    .await;
+    run_against(
+        &app,
+        "live_chat.mjs",
+        &[
+            ("WIDGET_KEY", widget.token),
+            ("DESK_KEY", desk.token),
+            ("ANALYTICS_KEY", manager.token),
+            ("BANK_ORIGIN", BANK_ORIGIN.to_string()),
+        ],
+        "live chat: ok",
+    )
+    .await;
+    assert!(artefacts().join("live-chat-widget.png").is_file());
+    assert!(artefacts().join("live-chat-console.png").is_file());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widget_holds_a_conversation_on_desktop_and_phone() {
     run_browser_script("widget.mjs", "widget: ok").await;

@@ -157,7 +157,7 @@ async fn word_records_the_promise_the_reply_makes_with_the_clocks_deadline() {
     // Three working days from Monday 30 November.
     assert_eq!(promise.by.to_string(), "2026-12-03");
     assert!(
-        confirmed.reply.text.contains(promise.what.as_str()),
+        confirmed.said().text.contains(promise.what.as_str()),
         "the recorded promise is what the customer read"
     );
 }

@@ -287,7 +287,9 @@ async fn handed_off(store: &PostgresStore, n: usize) -> String {
     store
         .save_turn(TurnWrite {
             conversation: &conversation,
-            stored_turn: None,
+            stored: None,
+            token_sha256: None,
+            events: &[],
             facts: &TurnFacts {
                 day: now.date_naive(),
                 channel: Channel::Web,

@@ -130,12 +130,12 @@ function answerTo(question) {
   return '是昨天下午三点左右,在人民路的ATM,取两千块没出钞';
 }
 
-/** The conversation id the widget keeps in sessionStorage. */
+/** The conversation id the widget keeps in localStorage. */
 const storedConversation = (page) =>
   page.evaluate(() => {
-    for (let i = 0; i < sessionStorage.length; i++) {
-      const key = sessionStorage.key(i);
-      if (key.endsWith(':conversation')) return sessionStorage.getItem(key);
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key.endsWith(':conversation')) return localStorage.getItem(key);
     }
     return null;
   });

@@ -82,7 +82,9 @@ pub fn take_turn(
                 handoff: None,
             };
         }
-        ConversationState::Closed => Phase::Listening,
+        // The agent answers; the message was understood above, for them and for analytics.
+        ConversationState::WithAgent { .. } => return TurnPlan::default(),
+        ConversationState::Closed { .. } => Phase::Listening,
         ConversationState::Active { phase } => phase.clone(),
     };
     if input.speech == Speech::Silence {
@@ -660,7 +662,7 @@ impl<'c> Turn<'_, 'c> {
 
     fn close(&mut self) {
         self.plan.say(Step::Goodbye);
-        self.conversation.state = ConversationState::Closed;
+        self.conversation.state = ConversationState::Closed { resolved_by: None };
     }
 
     /// What the words showed about a case (`存钱` → a deposit) goes to every demand of
@@ -742,6 +744,7 @@ impl<'c> Turn<'_, 'c> {
             }
             self.plan.handoff = Some(decision);
             self.conversation.ledger.hand_off_open();
+            self.conversation.returned = None;
             self.conversation.state = ConversationState::HandedOff {
                 handoff: HandoffRef {
                     id: HandoffId::new(),

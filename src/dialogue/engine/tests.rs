@@ -407,7 +407,10 @@ fn anything_else_a_no_closes_and_a_new_demand_is_taken_up() {
 
     let plan = turn(&mut conversation, "没有了", said(Some("deny"), vec![]));
     assert_eq!(plan.steps, vec![Step::Goodbye]);
-    assert_eq!(conversation.state, ConversationState::Closed);
+    assert_eq!(
+        conversation.state,
+        ConversationState::Closed { resolved_by: None }
+    );
 
     turn(&mut more, "还有年费的事", said(Some("fee_dispute"), vec![]));
     assert!(matches!(more.state, ConversationState::Active { .. }));

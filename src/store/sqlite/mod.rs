@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0003_outbox.sql"),
     include_str!("../../../migrations/sqlite/0004_scale_and_analytics.sql"),
     include_str!("../../../migrations/sqlite/0005_message_receipts.sql"),
+    include_str!("../../../migrations/sqlite/0006_live_chat.sql"),
 ];
 
 /// Connections: SQLite serialises writers anyway; a few readers keep GETs fast.
@@ -65,7 +66,15 @@ impl SqliteStore {
 }
 
 async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    use sqlx::Connection;
+    // A migration may rebuild a table others refer to, which SQLite only allows with
+    // foreign keys off (they cannot be switched inside a transaction). The connection
+    // that ran it leaves the pool afterwards, so no other query runs without them.
+    let mut connection = pool.acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *connection)
+        .await?;
+    let mut tx = connection.begin().await?;
     let version: i64 = sqlx::query_scalar("PRAGMA user_version")
         .fetch_one(&mut *tx)
         .await?;
@@ -78,11 +87,23 @@ async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
         .execute(&mut *tx)
         .await?;
     }
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut *tx)
+        .await?;
+    if let Some((table,)) = broken.first() {
+        return Err(StoreError::Corrupt(format!(
+            "the migration left rows of `{table}` without the row they refer to"
+        )));
+    }
     tx.commit().await?;
+    drop(connection.detach());
     Ok(())
 }
 
-sql_store!(SqliteStore, sqlx::Sqlite, CLAIM);
+/// SQLite serves one process: its streams are woken in-process, nothing is announced.
+const NOTIFY: Option<&str> = None;
+
+sql_store!(SqliteStore, sqlx::Sqlite, CLAIM, NOTIFY);
 
 #[cfg(test)]
 mod tests {
