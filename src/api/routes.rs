@@ -36,11 +36,21 @@ const CONVERSATION_ID: &[(&str, &str)] = &[(
 
 const HANDOFF_ID: &[(&str, &str)] = &[("id", "The handoff id (h-…)")];
 
-/// An event stream's body, described for OpenAPI.
+/// An event stream's body, described for OpenAPI as one event (the schema each event of
+/// the stream follows, as SSE-aware clients and checkers read it).
 fn event_stream_body() -> schemars::Schema {
-    text_body(
-        "Server-Sent Events: `id: <n>`, `event: <kind>`, `data: <JSON>` per event; `: ping` comments keep it open",
-    )
+    schemars::json_schema!({
+        "type": "object",
+        "description": "Server-Sent Events: `id: <n>`, `event: <kind>`, `data: <JSON>` per event; `: ping` comments keep it open",
+        "properties": {
+            "id": {"type": "string", "description": "The event's id: send it back as `Last-Event-ID`"},
+            "event": {"type": "string", "enum": ["bot_reply", "customer_message", "agent_joined",
+                "agent_message", "agent_typing", "agent_left", "state", "rating"]},
+            "data": {"type": "string", "description": "The event as a JSON object"},
+            "retry": {"type": ["string", "integer"]}
+        },
+        "required": ["data"]
+    })
 }
 
 /// Every endpoint, API first, then pages.
