@@ -347,6 +347,17 @@ impl Composition<'_> {
         }
     }
 
+    /// The intents' titles as one list in the locale's way (`“吞钞”、“年费”`), for the
+    /// templates that name the demands still open.
+    fn titles_of(&self, intents: &[IntentId]) -> Value {
+        let titles: Vec<&str> = intents
+            .iter()
+            .filter_map(|id| self.content.intent(id))
+            .map(|i| i.title.as_str())
+            .collect();
+        Value::String(titles.join(self.content.locale.quoted_list_separator()))
+    }
+
     fn system_quick(&self, part: SystemPart) -> Vec<String> {
         self.content
             .templates
@@ -503,26 +514,14 @@ impl Composition<'_> {
             Step::Handoff { reason } => (self.handoff(*reason, data), vec![]),
             Step::Holding => (self.system(SystemPart::Holding, data), vec![]),
             Step::OpenDemands { intents } => {
-                let titles: Vec<&str> = intents
-                    .iter()
-                    .filter_map(|id| self.content.intent(id))
-                    .map(|i| i.title.as_str())
-                    .collect();
-                let separator = self.content.locale.quoted_list_separator();
-                data.insert("open_demands".into(), Value::String(titles.join(separator)));
+                data.insert("open_demands".into(), self.titles_of(intents));
                 (
                     self.system(SystemPart::OpenDemands, data),
                     self.system_quick(SystemPart::OpenDemands),
                 )
             }
             Step::BackToBot { intents } => {
-                let titles: Vec<&str> = intents
-                    .iter()
-                    .filter_map(|id| self.content.intent(id))
-                    .map(|i| i.title.as_str())
-                    .collect();
-                let separator = self.content.locale.quoted_list_separator();
-                data.insert("open_demands".into(), Value::String(titles.join(separator)));
+                data.insert("open_demands".into(), self.titles_of(intents));
                 (self.system(SystemPart::BackToBot, data), vec![])
             }
             Step::Goodbye => (self.system(SystemPart::Goodbye, data), vec![]),
