@@ -114,6 +114,9 @@ pub struct Intent {
     pub urgency: Urgency,
     pub examples: Vec<Example>,
     pub keywords: Vec<String>,
+    /// Words that state this intent's problem (not only its topic); see
+    /// [`Intent::problem_words`].
+    pub problem_phrases: Vec<String>,
     pub slots: Vec<Slot>,
     pub knowledge: Vec<(KnowledgeId, usize)>,
     pub commitment: Option<Commitment>,
@@ -149,6 +152,13 @@ struct IntentFile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     keywords: Vec<Spanned<String>>,
+    /// Words that state the problem itself (`没到账`, `被冻了`), not only its topic
+    /// (`转账`, `网点`): a clause of a longer message opens this intent as a further
+    /// demand only when it contains one. Without them, the keywords serve. Not used to
+    /// learn the intent, so they can be tuned without changing what a whole message means.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    problem_phrases: Vec<Spanned<String>>,
     /// What the bot must learn before it can register the case, asked one at a time.
     #[serde(default)]
     slots: Vec<SlotFile>,
@@ -252,6 +262,11 @@ impl Intent {
             .into_iter()
             .map(|e| e.text)
             .collect();
+        let problem_phrases =
+            checked_texts(path, &file.problem_phrases, "problem phrase", &mut errors)
+                .into_iter()
+                .map(|e| e.text)
+                .collect();
         let slots = checked_slots(path, file.slots, &mut errors);
 
         let knowledge = file
@@ -313,6 +328,7 @@ impl Intent {
             urgency: file.urgency,
             examples,
             keywords,
+            problem_phrases,
             slots,
             knowledge,
             commitment,
@@ -334,6 +350,16 @@ impl Intent {
     pub fn is_demand(&self) -> bool {
         self.kind != IntentKind::Conversation
             && self.handoff.reason != Some(HandoffReason::CustomerRequest)
+    }
+
+    /// The words by which a clause states this intent's problem: its problem phrases, or
+    /// its keywords when it has none.
+    pub fn problem_words(&self) -> &Vec<String> {
+        if self.problem_phrases.is_empty() {
+            &self.keywords
+        } else {
+            &self.problem_phrases
+        }
     }
 
     /// The slot of this intent with the given name.

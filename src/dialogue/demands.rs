@@ -16,8 +16,14 @@ use crate::privacy;
 /// `frontline eval --demands tests/demands/*.yaml`.
 pub const CLAUSE_DEMAND_CONFIDENCE: f32 = 0.5;
 
-/// Without its keywords, a clause opens a demand only when the matcher is this sure.
+/// Without its problem phrases, a clause opens a demand only when the matcher is this
+/// sure of the clause...
 pub const CLAUSE_DEMAND_CERTAIN: f32 = 0.99;
+
+/// ...and the message as a whole gives that intent at least this weight: a clause read
+/// with certainty that the whole message all but rules out is background (`去存定期` in a
+/// story about a wealth product sold as if it were a deposit), not a second problem.
+pub const CLAUSE_DEMAND_WHOLE_SUPPORT: f32 = 0.003;
 
 /// A demand mentioned in a message, with the entities said about it.
 pub struct Mention<'c> {
@@ -31,6 +37,14 @@ pub fn mentions<'c>(
     content: &'c LocaleContent,
 ) -> Vec<Mention<'c>> {
     let demand = |id| content.intent(id).filter(|i| i.is_demand());
+    let whole_weight = |id: &IntentId| {
+        message
+            .whole
+            .candidates
+            .iter()
+            .find(|c| &c.id == id)
+            .map_or(0.0, |c| c.confidence)
+    };
     // (intent, start, end) of each clause that raises a demand.
     let mut found: Vec<(&Intent, usize, usize)> = message
         .clauses
@@ -40,7 +54,8 @@ pub fn mentions<'c>(
             let scored = c.intent.as_ref().filter(|s| {
                 let named = c.named.contains(&s.id);
                 (named && s.confidence >= CLAUSE_DEMAND_CONFIDENCE)
-                    || s.confidence >= CLAUSE_DEMAND_CERTAIN
+                    || (s.confidence >= CLAUSE_DEMAND_CERTAIN
+                        && whole_weight(&s.id) >= CLAUSE_DEMAND_WHOLE_SUPPORT)
             })?;
             Some((demand(&scored.id)?, c.start, c.end))
         })

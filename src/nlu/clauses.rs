@@ -4,6 +4,7 @@
 
 use aho_corasick::AhoCorasick;
 
+use super::boundaries::stands_alone;
 use super::normalize::normalize;
 
 /// A clause: character offsets in the message.
@@ -19,6 +20,15 @@ pub struct ClauseSplitter {
 
 fn ends_clause(c: char) -> bool {
     matches!(c, ',' | ';' | '.' | '!' | '?' | '\n' | '~')
+}
+
+/// A comma or point between digits is part of a number (`1,000`, `3.5万`), not the end
+/// of a clause.
+fn inside_number(chars: &[char], at: usize) -> bool {
+    matches!(chars[at], ',' | '.')
+        && at > 0
+        && chars[at - 1].is_ascii_digit()
+        && chars.get(at + 1).is_some_and(|c| c.is_ascii_digit())
 }
 
 impl ClauseSplitter {
@@ -48,7 +58,10 @@ impl ClauseSplitter {
                 map[text.len()] = chars.len();
                 map
             };
-            for hit in breaks.find_iter(&text) {
+            for hit in breaks
+                .find_iter(&text)
+                .filter(|hit| stands_alone(&text, hit.start(), hit.end()))
+            {
                 cuts[char_at[hit.start()]] = true;
             }
         }
@@ -56,15 +69,12 @@ impl ClauseSplitter {
         let mut start = 0;
         for i in 0..=chars.len() {
             let at_end = i == chars.len();
-            if at_end || ends_clause(chars[i]) || (cuts[i] && i > start) {
+            let ends = !at_end && ends_clause(chars[i]) && !inside_number(chars, i);
+            if at_end || ends || (cuts[i] && i > start) {
                 if chars[start..i].iter().any(|c| c.is_alphanumeric()) {
                     spans.push(ClauseSpan { start, end: i });
                 }
-                start = if at_end || !ends_clause(chars[i]) {
-                    i
-                } else {
-                    i + 1
-                };
+                start = if at_end || !ends { i } else { i + 1 };
             }
         }
         spans
@@ -85,5 +95,27 @@ mod tests {
             .map(|c| text[c.start..c.end].iter().collect())
             .collect();
         assert_eq!(clauses, vec!["atm吞了我两千块", "而且还乱扣我年费"]);
+    }
+
+    #[test]
+    fn numbers_and_words_inside_words_do_not_cut() {
+        let splitter = ClauseSplitter::new(&["also".to_string()]);
+        let text: Vec<char> = "the atm ate 1,000 yuan, 3.5 of it was mine. i also lost my card"
+            .chars()
+            .collect();
+        let clauses: Vec<String> = splitter
+            .split(&text)
+            .into_iter()
+            .map(|c| text[c.start..c.end].iter().collect())
+            .collect();
+        assert_eq!(
+            clauses,
+            vec![
+                "the atm ate 1,000 yuan",
+                " 3.5 of it was mine",
+                " i ",
+                "also lost my card"
+            ]
+        );
     }
 }

@@ -5,9 +5,11 @@ use std::collections::BTreeSet;
 
 use aho_corasick::AhoCorasick;
 
+use super::boundaries::stands_alone;
 use super::normalize::normalize;
 
-/// Finds which kinds of cue a message contains.
+/// Finds which kinds of cue a message contains. A phrase counts only where it stands as a
+/// word of its own (`sue` is not in `issue`, a hotline number not inside a phone number).
 pub struct CueMatcher<K> {
     matcher: Option<AhoCorasick>,
     kinds: Vec<K>,
@@ -45,7 +47,7 @@ impl<K: Copy + Ord> CueMatcher<K> {
         };
         matcher
             .find_overlapping_iter(normalized_text)
-            .filter(|m| !inside_longer_number(normalized_text, m.start(), m.end()))
+            .filter(|m| stands_alone(normalized_text, m.start(), m.end()))
             .filter(|m| {
                 let before = normalized_text[..m.start()].trim_end();
                 !negators.iter().any(|n| before.ends_with(n.as_str()))
@@ -53,18 +55,6 @@ impl<K: Copy + Ord> CueMatcher<K> {
             .map(|m| self.kinds[m.pattern().as_usize()])
             .collect()
     }
-}
-
-/// A hotline number (`12345`) inside a longer digit run is part of a phone or card number,
-/// not a threat to call it.
-fn inside_longer_number(text: &str, start: usize, end: usize) -> bool {
-    let matched = &text[start..end];
-    if !matched.chars().all(|c| c.is_ascii_digit()) {
-        return false;
-    }
-    let before = text[..start].chars().next_back();
-    let after = text[end..].chars().next();
-    before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
 
+use super::boundaries::stands_alone;
 use super::normalize::normalize;
 use crate::content::Lexicon;
 use crate::domain::EmotionLabel;
@@ -68,7 +69,10 @@ impl EmotionDetector {
         let text: String = chars.iter().collect();
         let mut scores = [0f32; EmotionLabel::CUED.len()];
         if let Some(words) = &self.words {
-            for hit in words.find_iter(&text) {
+            for hit in words
+                .find_iter(&text)
+                .filter(|hit| stands_alone(&text, hit.start(), hit.end()))
+            {
                 let start = text[..hit.start()].chars().count();
                 if self.negated(chars, start) {
                     continue;

@@ -6,6 +6,7 @@
 
 use aho_corasick::AhoCorasick;
 
+use super::boundaries::stands_alone;
 use super::normalize::{Normalized, is_word_char, normalize};
 use super::segment::Segmenter;
 use crate::content::DictionaryWord;
@@ -161,7 +162,10 @@ impl Analyser {
         }
         word_ngrams(&words, &mut features);
         if let Some((matcher, keyword_features)) = &self.keywords {
-            for hit in matcher.find_overlapping_iter(&text) {
+            for hit in matcher
+                .find_overlapping_iter(&text)
+                .filter(|hit| stands_alone(&text, hit.start(), hit.end()))
+            {
                 features.push((keyword_features[hit.pattern().as_usize()], 1.0));
             }
         }

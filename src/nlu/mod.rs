@@ -5,6 +5,7 @@
 //! Everything learnt or matched here comes from the content: examples, keywords, the
 //! banking dictionary and the lexicons. Nothing in this module knows about HTTP.
 
+mod boundaries;
 mod clauses;
 mod cues;
 mod emotion;
@@ -321,6 +322,16 @@ impl LocaleUnderstanding {
         }
     }
 
+    /// A clause that says only that something is settled or did not happen, and names no
+    /// problem of its own (`听说老李的卡被吞了,我倒是没遇到`), speaks of the clause before it.
+    fn settle_what_came_before(clauses: &mut [Clause]) {
+        for i in 1..clauses.len() {
+            if clauses[i].settled && clauses[i].intent.is_none() {
+                clauses[i - 1].settled = true;
+            }
+        }
+    }
+
     /// Each clause's intent, when the message has more than one clause.
     fn clauses_of(&self, text: &str, normalized: &Normalized, channel: Channel) -> Vec<Clause> {
         let spans = self.clauses.split(normalized.chars());
@@ -328,7 +339,7 @@ impl LocaleUnderstanding {
             return Vec::new();
         }
         let (analyser, model) = self.scorer(channel);
-        spans
+        let mut clauses: Vec<Clause> = spans
             .into_iter()
             .map(|span| {
                 let clause: String = text
@@ -352,7 +363,9 @@ impl LocaleUnderstanding {
                     settled: !self.settled.found(&normalized).is_empty(),
                 }
             })
-            .collect()
+            .collect();
+        Self::settle_what_came_before(&mut clauses);
+        clauses
     }
 }
 
@@ -398,7 +411,7 @@ impl Understanding {
                             .intents
                             .iter()
                             .enumerate()
-                            .map(|(i, intent)| (i, &intent.keywords)),
+                            .map(|(i, intent)| (i, intent.problem_words())),
                     ),
                     keyword_intents: content.intents.iter().map(|i| i.id.clone()).collect(),
                     settled: cues::CueMatcher::new([((), &lexicon.settled)]),

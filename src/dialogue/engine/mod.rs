@@ -194,6 +194,12 @@ impl<'c> Turn<'_, 'c> {
             // case's context, and the question the bot was waiting for stays open. The
             // case was soothed when it was raised: only a visible feeling is soothed now.
             self.soothe_feeling();
+            // Read as a worry about an open case, the message raises nothing new: whatever
+            // else the matcher saw in it (`三天以后再给我打电话` as collection calls) opens
+            // no demand and calls for no handoff of its own.
+            let ledger = &self.conversation.ledger;
+            self.mentions
+                .retain(|m| ledger.all().iter().any(|d| d.intent == m.intent.id));
             self.conversation.fallbacks_in_a_row = 0;
             self.focus = Some(demand);
             let by = self.case_deadline(demand);

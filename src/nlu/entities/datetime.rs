@@ -135,8 +135,97 @@ fn shift(today: NaiveDate, days: i64) -> NaiveDate {
     }
 }
 
-/// A day at `at`: relative words, weekdays, `3月5号`, `2024年3月5日`, `2024-03-05`, `5号`.
+/// How far back each unit of an `ago` expression goes, in days (minutes and hours ago are
+/// today: the day is what the bank's records need).
+const AGO_UNITS: &[(&str, i64)] = &[
+    ("minutes", 0),
+    ("minute", 0),
+    ("mins", 0),
+    ("hours", 0),
+    ("hour", 0),
+    ("days", 1),
+    ("day", 1),
+    ("weeks", 7),
+    ("week", 7),
+    ("分钟", 0),
+    ("个小时", 0),
+    ("小时", 0),
+    ("个钟头", 0),
+    ("钟头", 0),
+    ("天", 1),
+    ("个星期", 7),
+    ("星期", 7),
+    ("个礼拜", 7),
+    ("礼拜", 7),
+    ("周", 7),
+];
+
+/// Counts an English `ago` may start with, beside digits; longer phrases first.
+const EN_COUNTS: &[(&str, i64)] = &[
+    ("a couple of", 2),
+    ("a few", 3),
+    ("an", 1),
+    ("a", 1),
+    ("one", 1),
+    ("two", 2),
+    ("few", 3),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("ten", 10),
+];
+
+/// `about an hour ago`, `10 minutes ago`, `3 days ago`, `两天前`, `一个小时之前`: a day counted
+/// back from today.
+fn ago_at(chars: &[char], at: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    let mut i = at;
+    for lead in [
+        "about ",
+        "around ",
+        "roughly ",
+        "maybe ",
+        "大概",
+        "大约",
+        "差不多",
+    ] {
+        if matches_at(chars, i, lead) && (!lead.is_ascii() || word_at(chars, i, lead.trim())) {
+            i += lead.chars().count();
+            break;
+        }
+    }
+    let count = if let Some(n) = number_at(chars, i).filter(|n| n.value >= 1.0) {
+        i += n.len;
+        n.value as i64
+    } else {
+        let (word, n) = EN_COUNTS
+            .iter()
+            .find(|(w, _)| word_at(chars, i, w))
+            .copied()?;
+        i += word.chars().count();
+        n
+    };
+    i = skip_spaces(chars, i);
+    let (unit, len) = longest_at(chars, i, &AGO_UNITS.iter().map(|u| u.0).collect::<Vec<_>>())?;
+    i += len;
+    let days = AGO_UNITS.iter().find(|u| u.0 == unit).map_or(0, |u| u.1) * count;
+    let tail = if unit.is_ascii() {
+        let at_ago = skip_spaces(chars, i);
+        word_at(chars, at_ago, "ago").then(|| at_ago + 3 - i)?
+    } else {
+        longest_at(chars, i, &["以前", "之前", "前"])?.1
+    };
+    if unit.is_ascii() && !word_at(chars, i - len, unit) {
+        return None;
+    }
+    Some((shift(today, -days), i + tail - at))
+}
+
+/// A day at `at`: relative words, weekdays, `3月5号`, `2024年3月5日`, `2024-03-05`, `5号`,
+/// `an hour ago`, `两天前`.
 fn day_at(chars: &[char], at: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    if let Some(found) = ago_at(chars, at, today) {
+        return Some(found);
+    }
     if let Some((word, len)) = longest_at(
         chars,
         at,
@@ -399,6 +488,11 @@ pub fn find(chars: &[char], today: NaiveDate) -> Vec<Found> {
             None => (date.format("%Y-%m-%d").to_string(), end),
         };
         let span_end = trim_end(chars, i, span_end);
+        if span_end > i && plan_follows(chars, span_end) {
+            // `我下午还要用`: when the customer will need something, not when it happened.
+            i = span_end;
+            continue;
+        }
         if span_end > i {
             found.push(Found::new(EntityKind::Datetime, value, i, span_end));
             i = span_end;
@@ -407,6 +501,15 @@ pub fn find(chars: &[char], today: NaiveDate) -> Vec<Found> {
         }
     }
     found
+}
+
+/// Words that make the time before them a plan (`下午还要用`, `明天得去`), which no complaint
+/// slot asks for: the slots ask when something happened.
+const PLAN_MARKERS: &[&str] = &["还要", "还得", "要用", "得用", "就要", "要去", "得去"];
+
+fn plan_follows(chars: &[char], end: usize) -> bool {
+    let at = skip_spaces(chars, end);
+    longest_at(chars, at, PLAN_MARKERS).is_some()
 }
 
 /// Drops trailing spaces and a dangling `的` from a span.
@@ -481,6 +584,42 @@ mod tests {
         assert_eq!(
             dates("on monday"),
             vec![("2026-11-23".into(), "on monday".into())]
+        );
+    }
+
+    #[test]
+    fn time_ago_counts_back_from_today() {
+        assert_eq!(
+            dates("about an hour ago"),
+            vec![("2026-11-24".into(), "about an hour ago".into())]
+        );
+        assert_eq!(
+            dates("10 minutes ago"),
+            vec![("2026-11-24".into(), "10 minutes ago".into())]
+        );
+        assert_eq!(
+            dates("three days ago at the riverside branch"),
+            vec![("2026-11-21".into(), "three days ago".into())]
+        );
+        assert_eq!(
+            dates("两天前"),
+            vec![("2026-11-22".into(), "两天前".into())]
+        );
+        assert_eq!(
+            dates("大概一个小时之前"),
+            vec![("2026-11-24".into(), "大概一个小时之前".into())]
+        );
+        assert!(dates("两天内退回").is_empty());
+        assert!(dates("an hour").is_empty());
+    }
+
+    #[test]
+    fn a_time_for_a_plan_is_not_when_it_happened() {
+        assert!(dates("我下午还要用这张卡").is_empty());
+        assert!(dates("明天得去医院交钱").is_empty());
+        assert_eq!(
+            dates("下午吞的卡"),
+            vec![("2026-11-24".into(), "下午".into())]
         );
     }
 
