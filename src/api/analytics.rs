@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::query::parse_query;
 use super::{ApiError, AppState};
 use crate::analytics::{Period, report, to_csv};
-use crate::store::Store;
+use crate::store::{CommitmentStore, Store};
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,7 +46,10 @@ pub async fn analytics(
     let store = &state.store;
     let current = store.analytics(period.range()).await?;
     let previous = store.analytics(period.previous()).await?;
-    let report = report(period, &current, &previous);
+    let kept = store
+        .commitment_counts(period.range(), state.conversations.clock().now())
+        .await?;
+    let report = report(period, &current, &previous, &kept);
     if !csv {
         return Ok(HttpResponse::Ok().json(report));
     }

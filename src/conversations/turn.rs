@@ -1,9 +1,11 @@
 //! One turn as a pipeline of named steps, each the one owner of what it changes:
 //!
-//! 1. [`load`](Conversations::load): the stored conversation, or a new one;
+//! 1. [`load`](Conversations::load): the stored conversation, or a new one (which knows
+//!    a returning customer's promise still owed);
 //! 2. `hear` (`dialogue::hear`): what was said, and how sure we are of it;
 //! 3. `plan` (`dialogue::take_turn`): the dialogue's decision, in the four steps;
-//! 4. [`word`]: the plan in the content's words, and the promises it makes recorded;
+//! 4. [`word`]: the plan in the content's words, and the promises it makes recorded (in
+//!    the conversation, and as commitment records saved with the turn);
 //! 5. [`record`](Conversations::record): the transcript lines of this turn, masked;
 //! 6. [`hand_off`](Conversations::hand_off): on a handoff, the summary and the outbox;
 //! 7. [`save`](Conversations::save): everything in one transaction (with the message's
@@ -13,23 +15,29 @@
 //! The content snapshot is taken once, before hearing, and the whole turn runs on it; the
 //! transcript is read at most once (`Transcript`), by whichever step needs it first.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Conversations, NextAction, TurnError, TurnOutcome};
 use crate::access::ConversationToken;
 use crate::content::{IntentKind, IvrSettings, LocaleContent};
 use crate::dialogue::{
-    Conversation, ConversationState, HandoffRef, Heard, IvrEvent, TurnInput, TurnPlan, TurnRequest,
-    hear, take_turn,
+    BankTime, Conversation, ConversationState, Due, EarlierPromise, HandoffRef, Heard, IvrEvent,
+    SlotValue, TurnInput, TurnPlan, TurnRequest, hear, take_turn,
 };
-use crate::domain::{ConversationId, Customer, bank_day};
+use crate::dialogue::{end_of_day, working_hours_before};
+use crate::domain::{CommitmentId, CommitmentStatus, ConversationId, Customer, SlotName};
 use crate::handoff::{HandoffSummary, summarize};
 use crate::privacy::{MaskedText, digit_value_of, mask, mask_across};
 use crate::reply::{Composer, Reply};
 use crate::store::{
-    EventBody, OutboxEntry, Receipt, Role, Store, StoreError, StoredHandoff, TranscriptLine,
-    TurnFacts, TurnWrite,
+    CommitmentQuery, CommitmentStore, EventBody, MADE_BY_BOT, OutboxEntry, Receipt, Role, Store,
+    StoreError, StoredCommitment, StoredHandoff, TranscriptLine, TurnFacts, TurnWrite,
 };
+
+/// How many of a returning customer's promises are looked at (the latest owed is recalled).
+const EARLIER_PROMISES: u32 = 20;
 
 /// The conversation as loaded, with the version the save checks against.
 struct Loaded {
@@ -71,6 +79,8 @@ pub(super) struct Unsaved {
     events: Vec<EventBody>,
     recorded: Recorded,
     handoff: Option<SavedHandoff>,
+    /// The promises the reply made, as records.
+    commitments: Vec<StoredCommitment>,
 }
 
 /// The stored transcript, read at most once per turn.
@@ -105,7 +115,7 @@ impl Conversations {
         request: &TurnRequest,
     ) -> Result<Unsaved, TurnError> {
         let now = self.clock.now();
-        let today = bank_day(now);
+        let today = self.clock.bank_day(now);
         let Loaded {
             mut conversation,
             stored,
@@ -142,17 +152,38 @@ impl Conversations {
         // (not held speech): recorded as is, without a second scan.
         let masked = (heard.said.as_deref() == request.text.as_ref().map(|t| t.as_str()))
             .then(|| heard.understanding.text.clone());
+        // Every deadline of the turn is counted on the content's calendar, bank time.
+        let time = BankTime {
+            calendar: services.catalog.calendar(),
+            zone: self.clock.zone(),
+            now,
+        };
         let plan = take_turn(
             &mut conversation,
             &TurnInput {
                 text: heard.said.as_deref(),
                 understanding: heard.understanding,
-                today,
+                time,
                 speech: heard.speech,
             },
             content,
         );
-        let reply = (!silent).then(|| word(&services.composer, &plan, &mut conversation, content));
+        let (reply, commitments) = if silent {
+            (None, Vec::new())
+        } else {
+            let promising = Promising {
+                time,
+                due_soon_lead: self.due_soon_lead,
+            };
+            let (reply, made) = word(
+                &services.composer,
+                &plan,
+                &mut conversation,
+                content,
+                &promising,
+            );
+            (Some(reply), made)
+        };
         let recorded = self
             .record(&mut transcript, request, masked, reply.as_ref(), now)
             .await?;
@@ -216,6 +247,7 @@ impl Conversations {
             events,
             recorded,
             handoff: saved_handoff,
+            commitments,
         })
     }
 
@@ -245,18 +277,68 @@ impl Conversations {
                         .map(|c| mask(c).into_string()),
                     segment: request.customer.segment.clone(),
                 };
+                let mut conversation =
+                    Conversation::new(id.clone(), request.channel, request.locale, customer, now);
+                // A returning customer: the bank's id links what we promised them before.
+                if let Some(customer) = conversation.customer.id.clone()
+                    && let Some((promise, slots)) = self.earlier_promise(&customer).await?
+                {
+                    conversation.remember(promise, slots);
+                }
                 Ok(Loaded {
-                    conversation: Conversation::new(
-                        id.clone(),
-                        request.channel,
-                        request.locale,
-                        customer,
-                        now,
-                    ),
+                    conversation,
                     stored: None,
                 })
             }
         }
+    }
+
+    /// The latest promise still owed to a customer (by the bank's id, masked as stored),
+    /// with the slots of its case as the customer gave them then.
+    async fn earlier_promise(
+        &self,
+        customer: &str,
+    ) -> Result<Option<(EarlierPromise, BTreeMap<SlotName, SlotValue>)>, StoreError> {
+        let owed = self
+            .store
+            .commitments(&CommitmentQuery {
+                customer: Some(customer.to_string()),
+                page: 1,
+                per_page: EARLIER_PROMISES,
+                ..CommitmentQuery::default()
+            })
+            .await?;
+        let Some(latest) = owed
+            .into_iter()
+            .filter(|c| c.status.is_owed())
+            .max_by_key(|c| c.made_at)
+        else {
+            return Ok(None);
+        };
+        let slots = self
+            .store
+            .conversation(&latest.conversation_id)
+            .await?
+            .and_then(|earlier| {
+                earlier
+                    .ledger
+                    .all()
+                    .iter()
+                    .rev()
+                    .find(|d| d.intent == latest.intent)
+                    .map(|d| d.slots.clone())
+            })
+            .unwrap_or_default();
+        Ok(Some((
+            EarlierPromise {
+                id: latest.id,
+                intent: latest.intent,
+                what: latest.text,
+                made_on: latest.day,
+                by: latest.due_by,
+            },
+            slots,
+        )))
     }
 
     /// Step 5: the customer's line and the bot's, masked (the customer's from `nlu`'s
@@ -379,6 +461,7 @@ impl Conversations {
                 handoff: handoff.map(|h| &h.stored),
                 outbox,
                 receipt,
+                commitments: &turn.commitments,
             })
             .await?;
         if !turn.events.is_empty() {
@@ -421,19 +504,69 @@ fn facts_of(
     }
 }
 
+/// What a promise is counted on: the bank's clock and calendar, and how long before it
+/// falls due the follow-up speaks up.
+struct Promising<'a> {
+    time: BankTime<'a>,
+    /// Working hours.
+    due_soon_lead: u32,
+}
+
 /// Step 4: the plan in the content's words. The promises the reply makes are recorded in
-/// the conversation, so that an agent taking over knows them.
+/// the conversation, so that an agent taking over knows them, and as commitment records
+/// saved with the turn, so that the follow-up keeps them.
 fn word(
     composer: &Composer,
     plan: &TurnPlan,
     conversation: &mut Conversation,
     content: &LocaleContent,
-) -> Reply {
+    promising: &Promising<'_>,
+) -> (Reply, Vec<StoredCommitment>) {
     let reply = composer.compose(plan, conversation, content);
+    let mut made = Vec::new();
     for promise in &reply.commitments {
-        conversation.promise(promise.intent.clone(), mask(&promise.text), promise.by);
+        let text = mask(&promise.text);
+        let time = promising.time;
+        // The date said is the one the calendar gives; an hours promise is due to the hour.
+        let due = content
+            .intent(&promise.intent)
+            .and_then(|i| i.commitment)
+            .map(|c| time.due(c))
+            .filter(|d| d.by == promise.by)
+            .unwrap_or(Due {
+                by: promise.by,
+                at: end_of_day(time.zone, promise.by),
+            });
+        let id = CommitmentId::new();
+        conversation.promise(id.clone(), promise.intent.clone(), text.clone(), promise.by);
+        made.push(StoredCommitment {
+            id,
+            conversation_id: conversation.id.clone(),
+            customer_id: conversation.customer.id.clone(),
+            intent: promise.intent.clone(),
+            template: format!("{}.commitment", promise.intent.as_str()),
+            text,
+            made_by: MADE_BY_BOT.to_string(),
+            made_at: time.now,
+            day: time.today(),
+            due_by: due.by,
+            due_at: due.at,
+            due_soon_at: working_hours_before(
+                time.calendar,
+                time.zone,
+                due.at,
+                promising.due_soon_lead,
+            ),
+            status: CommitmentStatus::Open,
+            due_soon_sent: false,
+            overdue_sent: false,
+            fulfilled_by: None,
+            on_time: None,
+            cancel_reason: None,
+            closed_at: None,
+        });
     }
-    reply
+    (reply, made)
 }
 
 /// What the channel does after the reply: through to the agents after a handoff, hang up
