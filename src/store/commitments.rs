@@ -3,7 +3,7 @@
 //! handoff summary and the returning-customer check; claimed by the follow-up when due.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{ColumnIndex, Row};
+use sqlx::ColumnIndex;
 
 use super::StoreError;
 use super::rows::{StoreRow, millis};
@@ -114,7 +114,6 @@ pub(super) const COMMITMENT_COLUMNS: &str = "id, conversation_id, customer_id, i
 pub(super) fn commitment<R: StoreRow>(row: &R) -> Result<StoredCommitment, StoreError>
 where
     for<'c> &'c str: ColumnIndex<R>,
-    R: Row,
 {
     let id = row.text("id")?;
     let conversation = row.text("conversation_id")?;
