@@ -10,7 +10,6 @@ use actix_web::{Error, HttpResponse, web};
 
 use super::{ApiError, AppState};
 use crate::analytics::{Period, live_chat};
-use crate::domain::bank_day;
 use chrono::NaiveDate;
 
 use crate::metrics::{CONTENT_TYPE, CommitmentGauge, LiveChatGauges, OutboxGauge};
@@ -66,7 +65,8 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         })
         .collect();
     let version = state.live.current().catalog.version().as_str().to_string();
-    let week = Period::last_week(bank_day(chrono::Utc::now())).range();
+    let clock = state.conversations.clock();
+    let week = Period::last_week(clock.bank_today()).range();
     let figures = live_chat(&state.store.analytics(week).await?);
     let ratings = |score: u8| {
         figures
@@ -95,7 +95,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     };
     let commitments: Vec<CommitmentGauge> = state
         .store
-        .commitment_counts(ever, state.conversations.clock().now())
+        .commitment_counts(ever, clock.now())
         .await?
         .into_iter()
         .map(|c| CommitmentGauge {

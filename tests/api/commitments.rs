@@ -223,6 +223,24 @@ async fn fulfilling_in_time_stops_the_follow_up_and_counts_as_kept() {
         kept["by_intent"][0]["intent"], "atm_cash_retention",
         "{kept}"
     );
+
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"frontline_commitments{intent="atm_cash_retention",state="made"} 1"#,
+        r#"frontline_commitments{intent="atm_cash_retention",state="fulfilled_on_time"} 1"#,
+        r#"frontline_commitments{intent="atm_cash_retention",state="overdue_now"} 0"#,
+        r#"frontline_commitments_on_time_ratio{intent="atm_cash_retention"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
 }
 
 #[tokio::test]
