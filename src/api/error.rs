@@ -221,6 +221,7 @@ impl From<crate::conversations::PromiseError> for ApiError {
                 ApiError::NotFound(error.to_string())
             }
             PromiseError::AlreadySettled { .. } => ApiError::CommitmentSettled(error.to_string()),
+            PromiseError::UnknownIntent(_) => ApiError::InvalidField(error.to_string()),
         }
     }
 }

@@ -29,6 +29,9 @@ pub enum PromiseError {
     NoConversation(String),
     #[error("no commitment {0}")]
     NoCommitment(String),
+    /// The promise names an intent the content does not have.
+    #[error("intent: no intent `{0}` in the content")]
+    UnknownIntent(String),
     /// Fulfilling a cancelled commitment, or cancelling a fulfilled one.
     #[error("commitment {id} is already {status}")]
     AlreadySettled {
@@ -50,6 +53,14 @@ impl Conversations {
             .await?
             .ok_or_else(|| PromiseError::NoConversation(promise.conversation.to_string()))?;
         let services = self.live.current();
+        if services
+            .catalog
+            .locale(conversation.locale)
+            .intent(&promise.intent)
+            .is_none()
+        {
+            return Err(PromiseError::UnknownIntent(promise.intent.to_string()));
+        }
         let time = self.bank_time(services.catalog.calendar());
         let due = time.due(promise.within);
         let commitment = StoredCommitment {

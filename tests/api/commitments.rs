@@ -288,6 +288,22 @@ async fn bad_commitment_requests_are_refused_and_change_nothing() {
         )
         .await;
     assert_eq!(both.status, 400, "{}", both.body);
+    let unknown_intent = app
+        .post_json(
+            "/v1/commitments",
+            &json!({"conversation_id": "bad-1", "intent": "no_such_intent",
+                    "text": "x", "working_days": 2, "agent": "a-7"}),
+        )
+        .await;
+    assert_eq!(unknown_intent.status, 400, "{}", unknown_intent.body);
+    let no_conversation = app
+        .post_json(
+            "/v1/commitments",
+            &json!({"conversation_id": "never-was", "intent": "atm_cash_retention",
+                    "text": "x", "working_days": 2, "agent": "a-7"}),
+        )
+        .await;
+    assert_eq!(no_conversation.status, 404, "{}", no_conversation.body);
     assert_eq!(commitments_of(app, "bad-1").await[0]["status"], "open");
 
     // An agent's own promise, on the same calendar: Friday 9 October is 2 working days.
