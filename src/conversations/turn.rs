@@ -15,29 +15,25 @@
 //! The content snapshot is taken once, before hearing, and the whole turn runs on it; the
 //! transcript is read at most once (`Transcript`), by whichever step needs it first.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::promises::Promising;
 use super::{Conversations, NextAction, TurnError, TurnOutcome};
 use crate::access::ConversationToken;
 use crate::content::{IntentKind, IvrSettings, LocaleContent};
+use crate::dialogue::end_of_day;
 use crate::dialogue::{
-    BankTime, Conversation, ConversationState, Due, EarlierPromise, HandoffRef, Heard, IvrEvent,
-    SlotValue, TurnInput, TurnPlan, TurnRequest, hear, take_turn,
+    BankTime, Conversation, ConversationState, Due, HandoffRef, Heard, IvrEvent, TurnInput,
+    TurnPlan, TurnRequest, hear, take_turn,
 };
-use crate::dialogue::{end_of_day, working_hours_before};
-use crate::domain::{CommitmentId, CommitmentStatus, ConversationId, Customer, SlotName};
+use crate::domain::{ConversationId, Customer};
 use crate::handoff::{HandoffSummary, summarize};
 use crate::privacy::{MaskedText, digit_value_of, mask, mask_across};
 use crate::reply::{Composer, Reply};
 use crate::store::{
-    CommitmentQuery, CommitmentStore, EventBody, MADE_BY_BOT, OutboxEntry, Receipt, Role, Store,
-    StoreError, StoredCommitment, StoredHandoff, TranscriptLine, TurnFacts, TurnWrite,
+    EventBody, MADE_BY_BOT, OutboxEntry, Receipt, Role, Store, StoreError, StoredCommitment,
+    StoredHandoff, TranscriptLine, TurnFacts, TurnWrite,
 };
-
-/// How many of a returning customer's promises are looked at (the latest owed is recalled).
-const EARLIER_PROMISES: u32 = 20;
 
 /// The conversation as loaded, with the version the save checks against.
 struct Loaded {
@@ -293,54 +289,6 @@ impl Conversations {
         }
     }
 
-    /// The latest promise still owed to a customer (by the bank's id, masked as stored),
-    /// with the slots of its case as the customer gave them then.
-    async fn earlier_promise(
-        &self,
-        customer: &str,
-    ) -> Result<Option<(EarlierPromise, BTreeMap<SlotName, SlotValue>)>, StoreError> {
-        let owed = self
-            .store
-            .commitments(&CommitmentQuery {
-                customer: Some(customer.to_string()),
-                page: 1,
-                per_page: EARLIER_PROMISES,
-                ..CommitmentQuery::default()
-            })
-            .await?;
-        let Some(latest) = owed
-            .into_iter()
-            .filter(|c| c.status.is_owed())
-            .max_by_key(|c| c.made_at)
-        else {
-            return Ok(None);
-        };
-        let slots = self
-            .store
-            .conversation(&latest.conversation_id)
-            .await?
-            .and_then(|earlier| {
-                earlier
-                    .ledger
-                    .all()
-                    .iter()
-                    .rev()
-                    .find(|d| d.intent == latest.intent)
-                    .map(|d| d.slots.clone())
-            })
-            .unwrap_or_default();
-        Ok(Some((
-            EarlierPromise {
-                id: latest.id,
-                intent: latest.intent,
-                what: latest.text,
-                made_on: latest.day,
-                by: latest.due_by,
-            },
-            slots,
-        )))
-    }
-
     /// Step 5: the customer's line and the bot's, masked (the customer's from `nlu`'s
     /// scan when it read the same words). A number split over two
     /// messages is masked across them: the previous line is amended with this turn.
@@ -504,14 +452,6 @@ fn facts_of(
     }
 }
 
-/// What a promise is counted on: the bank's clock and calendar, and how long before it
-/// falls due the follow-up speaks up.
-struct Promising<'a> {
-    time: BankTime<'a>,
-    /// Working hours.
-    due_soon_lead: u32,
-}
-
 /// Step 4: the plan in the content's words. The promises the reply makes are recorded in
 /// the conversation, so that an agent taking over knows them, and as commitment records
 /// saved with the turn, so that the follow-up keeps them.
@@ -537,34 +477,21 @@ fn word(
                 by: promise.by,
                 at: end_of_day(time.zone, promise.by),
             });
-        let id = CommitmentId::new();
-        conversation.promise(id.clone(), promise.intent.clone(), text.clone(), promise.by);
-        made.push(StoredCommitment {
-            id,
-            conversation_id: conversation.id.clone(),
-            customer_id: conversation.customer.id.clone(),
-            intent: promise.intent.clone(),
-            template: format!("{}.commitment", promise.intent.as_str()),
+        let record = promising.record(
+            conversation,
+            &promise.intent,
+            format!("{}.commitment", promise.intent.as_str()),
             text,
-            made_by: MADE_BY_BOT.to_string(),
-            made_at: time.now,
-            day: time.today(),
-            due_by: due.by,
-            due_at: due.at,
-            due_soon_at: working_hours_before(
-                time.calendar,
-                time.zone,
-                due.at,
-                promising.due_soon_lead,
-            ),
-            status: CommitmentStatus::Open,
-            due_soon_sent: false,
-            overdue_sent: false,
-            fulfilled_by: None,
-            on_time: None,
-            cancel_reason: None,
-            closed_at: None,
-        });
+            MADE_BY_BOT.to_string(),
+            due,
+        );
+        conversation.promise(
+            record.id.clone(),
+            promise.intent.clone(),
+            record.text.clone(),
+            promise.by,
+        );
+        made.push(record);
     }
     (reply, made)
 }
