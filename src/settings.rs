@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::access::{ApiKeyConfig, KeyError, KeyRing, Limits, LimitsConfig};
+use crate::domain::{BankZone, BankZoneError};
 use crate::handoff::{
     DeliveryConfig, DeliveryPolicy, Webhook, WebhookConfig, WebhookError, check_webhooks,
 };
@@ -101,7 +102,45 @@ pub struct ServeOptions {
     /// Rate limits, timeouts and conversation bounds: the `[limits]` table only.
     #[arg(skip)]
     pub limits: Option<LimitsConfig>,
+    /// The bank's time zone, in which deadlines are bank dates: `Asia/Shanghai` or a fixed
+    /// offset such as `+08:00` (China has no daylight saving) [default: Asia/Shanghai]
+    #[arg(long, env = "FRONTLINE_BANK_TIME_ZONE", value_name = "ZONE")]
+    pub bank_time_zone: Option<String>,
+    /// When commitments are followed up: the `[commitments]` table of the config file only.
+    #[arg(skip)]
+    pub commitments: Option<FollowUpConfig>,
 }
+
+/// The `[commitments]` table: when the follow-up of promises speaks up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FollowUpConfig {
+    /// Working hours before a promise falls due that `commitment.due_soon` is sent.
+    pub due_soon_working_hours: u32,
+    /// How often each instance looks for promises falling due, in milliseconds; 0: never
+    /// on its own (tests run the rounds).
+    pub poll_ms: u64,
+}
+
+impl FollowUpConfig {
+    /// How often the follow-up runs; `None` (`poll_ms = 0`): never on its own.
+    pub fn poll(&self) -> Option<std::time::Duration> {
+        (self.poll_ms > 0).then(|| std::time::Duration::from_millis(self.poll_ms))
+    }
+}
+
+impl Default for FollowUpConfig {
+    fn default() -> FollowUpConfig {
+        FollowUpConfig {
+            due_soon_working_hours: DEFAULT_DUE_SOON_WORKING_HOURS,
+            poll_ms: DEFAULT_FOLLOW_UP_POLL_MS,
+        }
+    }
+}
+
+pub use crate::dialogue::DEFAULT_DUE_SOON_WORKING_HOURS;
+/// Default interval of the follow-up rounds.
+pub const DEFAULT_FOLLOW_UP_POLL_MS: u64 = 60_000;
 
 impl ServeOptions {
     /// Fills what `self` leaves open from `fallback`.
@@ -132,6 +171,8 @@ impl ServeOptions {
                 self.api_keys
             },
             limits: self.limits.or(fallback.limits),
+            bank_time_zone: self.bank_time_zone.or(fallback.bank_time_zone),
+            commitments: self.commitments.or(fallback.commitments),
         }
     }
 }
@@ -159,6 +200,10 @@ pub struct Settings {
     pub limits: Limits,
     /// `None`: the embedded SQLite store under `data_dir`.
     pub database_url: Option<DatabaseUrl>,
+    /// The bank's time zone: bank days and deadlines are dates there.
+    pub bank_zone: BankZone,
+    /// When promises are followed up.
+    pub commitments: FollowUpConfig,
 }
 
 /// Why settings could not be resolved.
@@ -181,6 +226,8 @@ pub enum SettingsError {
     Origin(String),
     #[error("database_url: {0}")]
     DatabaseUrl(String),
+    #[error("bank_time_zone: {0}")]
+    BankZone(#[from] BankZoneError),
 }
 
 impl Settings {
@@ -233,6 +280,13 @@ impl Settings {
                     DatabaseUrl::parse(&u).map_err(|e| SettingsError::DatabaseUrl(e.to_string()))
                 })
                 .transpose()?,
+            bank_zone: merged
+                .bank_time_zone
+                .as_deref()
+                .map(BankZone::parse)
+                .transpose()?
+                .unwrap_or_default(),
+            commitments: merged.commitments.unwrap_or_default(),
         })
     }
 }

@@ -12,7 +12,8 @@ use anyhow::Context;
 use crate::access::KeyRing;
 use crate::api::{self, AppState, Gate};
 use crate::conversations::{Conversations, TurnLimits};
-use crate::handoff::{self, Outbox};
+use crate::domain::Clock;
+use crate::handoff::{self, FollowUp, Outbox};
 use crate::live::{self, LiveServices};
 use crate::metrics::Metrics;
 use crate::settings::Settings;
@@ -70,11 +71,23 @@ fn listen_address(configured: SocketAddr, keys: &KeyRing) -> SocketAddr {
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    follow_up: FollowUp<Database>,
 }
 
 impl Application {
     /// Binds the listen address (port 0 picks a free port, which tests use).
     pub async fn build(settings: &Settings, services: Services) -> anyhow::Result<Application> {
+        Application::build_with_clock(settings, services, Clock::system()).await
+    }
+
+    /// The same, telling time by `clock` (in the configured bank time zone): tests move it
+    /// instead of sleeping.
+    pub async fn build_with_clock(
+        settings: &Settings,
+        services: Services,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
+        let clock = clock.in_zone(settings.bank_zone);
         let store = Database::open(settings.database_url.as_ref(), &settings.data_dir)
             .await
             .with_context(|| match &settings.database_url {
@@ -103,9 +116,17 @@ impl Application {
         // another instance announces events.
         let notifier = Arc::new(EventNotifier::default());
         store.listen(&notifier);
+        // Promises falling due are followed up from every instance (the store keeps each
+        // event to one).
+        let follow_up = FollowUp::new(store.clone(), outbox.clone(), clock.clone());
+        if let Some(every) = settings.commitments.poll() {
+            follow_up.clone().spawn(every);
+        }
         let conversations = Conversations::new(live.clone(), store.clone(), outbox, limits)
             .with_metrics(metrics.clone())
-            .with_notifier(notifier);
+            .with_notifier(notifier)
+            .with_clock(clock.clone())
+            .with_due_soon_lead(settings.commitments.due_soon_working_hours);
         let keys = KeyRing::new(&settings.api_keys).context("the API keys")?;
         let addr = listen_address(settings.addr, &keys);
         if keys.is_empty() {
@@ -145,11 +166,17 @@ impl Application {
         Ok(Application {
             server: server.run(),
             address,
+            follow_up,
         })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The commitments' follow-up of this instance: tests run a round with a moved clock.
+    pub fn follow_up(&self) -> FollowUp<Database> {
+        self.follow_up.clone()
     }
 
     /// Serves until the process is asked to stop (SIGINT, SIGTERM); in-flight requests finish.

@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
-use frontline::dialogue::{Conversation, Speech, TurnInput, take_turn};
-use frontline::domain::{Channel, ConversationId, Customer, Locale};
+use frontline::dialogue::{BankTime, Conversation, Speech, TurnInput, take_turn};
+use frontline::domain::{BankZone, Channel, ConversationId, Customer, Locale};
 use frontline::nlu::Utterance;
 use frontline::startup::Services;
 use libfuzzer_sys::fuzz_target;
@@ -49,7 +49,11 @@ fuzz_target!(|text: &str| {
             &TurnInput {
                 text: Some(message),
                 understanding,
-                today,
+                time: BankTime {
+                    calendar: services.catalog.calendar(),
+                    zone: BankZone::china(),
+                    now: today.and_hms_opt(2, 0, 0).unwrap().and_utc(),
+                },
                 speech: Speech::Understood,
             },
             content,

@@ -26,6 +26,10 @@ vocab_enum! {
         /// release, events and suggestions of a handoff, agent messages and typing in a
         /// conversation: the desks.
         Handoffs = "handoffs",
+        /// `GET /v1/commitments`, `POST /v1/commitments`, and fulfilling or cancelling
+        /// one: the bank's systems that keep promises. A `handoffs` key (the desks) may
+        /// too.
+        Commitments = "commitments",
         /// `GET /v1/analytics`: contact-centre managers' figures (counts, no text).
         Analytics = "analytics",
         /// `GET /metrics`: the Prometheus scraper.
@@ -61,6 +65,7 @@ pub struct ApiKey {
 impl ApiKey {
     pub fn allows(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope)
+            || (scope == Scope::Commitments && self.scopes.contains(&Scope::Handoffs))
     }
 
     /// Whether a request from `origin` (its `Origin` header) may use this key.

@@ -4,6 +4,7 @@
 //! suddenly grew: the high-frequency complaint hotspots the seeds ask banks to analyse.
 //! Computed from the store's counts; no text, no customer.
 
+mod commitments;
 mod csv;
 mod live_chat;
 
@@ -12,10 +13,11 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use self::commitments::{IntentPromises, PromiseFigures, PromisesKept, promises_kept};
 pub use self::csv::to_csv;
 pub use self::live_chat::{IntentRating, LiveChat, Quantiles, Ratings, live_chat};
 use crate::domain::{EmotionLabel, HandoffReason, IntentId};
-use crate::store::{AnalyticsRows, DayRange};
+use crate::store::{AnalyticsRows, CommitmentCount, DayRange};
 
 /// How many intents a "top" list shows.
 const TOP: usize = 5;
@@ -170,6 +172,8 @@ pub struct Report {
     pub days: Vec<Day>,
     /// Agents in the chat: claim waits, handling times, outcomes, ratings.
     pub live_chat: LiveChat,
+    /// Promises made in the period and how they were kept.
+    pub commitments: PromisesKept,
 }
 
 /// Conversations per intent (fallbacks left out), largest first, then by id.
@@ -239,7 +243,12 @@ fn hotspots(current: &AnalyticsRows, previous: &AnalyticsRows) -> Vec<Hotspot> {
 }
 
 /// The report of `period` from its rows and those of the period before.
-pub fn report(period: Period, current: &AnalyticsRows, previous: &AnalyticsRows) -> Report {
+pub fn report(
+    period: Period,
+    current: &AnalyticsRows,
+    previous: &AnalyticsRows,
+    commitments: &[CommitmentCount],
+) -> Report {
     let range = period.range();
     let totals = current
         .conversations
@@ -328,5 +337,6 @@ pub fn report(period: Period, current: &AnalyticsRows, previous: &AnalyticsRows)
         hotspots: hotspots(current, previous),
         days,
         live_chat: live_chat(current),
+        commitments: promises_kept(commitments),
     }
 }

@@ -9,12 +9,12 @@ use serde::Deserialize;
 use super::query::parse_query;
 use super::{ApiError, AppState};
 use crate::analytics::{Period, report, to_csv};
-use crate::store::Store;
+use crate::store::{CommitmentStore, Store};
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AnalyticsParams {
-    /// First bank day (UTC+8), `YYYY-MM-DD` [default: six days before `to`].
+    /// First bank day (the bank's time zone), `YYYY-MM-DD` [default: six days before `to`].
     from: Option<NaiveDate>,
     /// Last bank day, included [default: today].
     to: Option<NaiveDate>,
@@ -37,7 +37,8 @@ pub async fn analytics(
             )));
         }
     };
-    let to = params.to.unwrap_or_else(crate::nlu::bank_today);
+    let clock = state.conversations.clock();
+    let to = params.to.unwrap_or_else(|| clock.bank_today());
     let period = match params.from {
         Some(from) => Period::new(from, to),
         None => Ok(Period::last_week(to)),
@@ -46,7 +47,8 @@ pub async fn analytics(
     let store = &state.store;
     let current = store.analytics(period.range()).await?;
     let previous = store.analytics(period.previous()).await?;
-    let report = report(period, &current, &previous);
+    let kept = store.commitment_counts(period.range(), clock.now()).await?;
+    let report = report(period, &current, &previous, &kept);
     if !csv {
         return Ok(HttpResponse::Ok().json(report));
     }

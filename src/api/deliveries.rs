@@ -26,7 +26,11 @@ pub(super) struct ListParams {
 #[derive(Serialize, schemars::JsonSchema)]
 pub(super) struct DeliveryView {
     id: i64,
-    handoff_id: String,
+    /// The handoff delivered; `null` for a commitment's follow-up event.
+    handoff_id: Option<String>,
+    /// The commitment followed up; absent for a handoff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commitment_id: Option<String>,
     destination: String,
     idempotency_key: String,
     status: &'static str,
@@ -41,7 +45,8 @@ impl From<Delivery> for DeliveryView {
     fn from(d: Delivery) -> Self {
         DeliveryView {
             id: d.id,
-            handoff_id: d.handoff_id.as_str().to_string(),
+            handoff_id: d.handoff_id.map(|h| h.as_str().to_string()),
+            commitment_id: d.commitment_id.map(|c| c.as_str().to_string()),
             destination: d.destination.as_str().to_string(),
             idempotency_key: d.idempotency_key,
             status: d.status.as_str(),

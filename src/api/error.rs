@@ -65,6 +65,9 @@ pub enum ApiError {
     NoRatingRequested(String),
     #[error("{0}")]
     AlreadyRated(String),
+    /// Fulfilling a cancelled commitment, or cancelling a fulfilled one.
+    #[error("{0}")]
+    CommitmentSettled(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -101,6 +104,7 @@ impl ApiError {
             ApiError::NotOwner(_) => (StatusCode::CONFLICT, "not_owner"),
             ApiError::NoRatingRequested(_) => (StatusCode::CONFLICT, "no_rating_requested"),
             ApiError::AlreadyRated(_) => (StatusCode::CONFLICT, "already_rated"),
+            ApiError::CommitmentSettled(_) => (StatusCode::CONFLICT, "commitment_settled"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -204,6 +208,20 @@ impl From<crate::conversations::LiveChatError> for ApiError {
             LiveChatError::AlreadyRated => ApiError::AlreadyRated(message),
             LiveChatError::KeyReused(_) => ApiError::IdempotencyKeyReused(message),
             LiveChatError::Unserialisable(e) => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<crate::conversations::PromiseError> for ApiError {
+    fn from(error: crate::conversations::PromiseError) -> Self {
+        use crate::conversations::PromiseError;
+        match error {
+            PromiseError::Store(e) => e.into(),
+            PromiseError::NoConversation(_) | PromiseError::NoCommitment(_) => {
+                ApiError::NotFound(error.to_string())
+            }
+            PromiseError::AlreadySettled { .. } => ApiError::CommitmentSettled(error.to_string()),
+            PromiseError::UnknownIntent(_) => ApiError::InvalidField(error.to_string()),
         }
     }
 }

@@ -10,9 +10,10 @@ use actix_web::{Error, HttpResponse, web};
 
 use super::{ApiError, AppState};
 use crate::analytics::{Period, live_chat};
-use crate::domain::bank_day;
-use crate::metrics::{CONTENT_TYPE, LiveChatGauges, OutboxGauge};
-use crate::store::Store;
+use chrono::NaiveDate;
+
+use crate::metrics::{CONTENT_TYPE, CommitmentGauge, LiveChatGauges, OutboxGauge};
+use crate::store::{CommitmentStore, DayRange, Store};
 
 /// The middleware function (`middleware::from_fn(record)`), outermost: refused and
 /// timed-out requests are counted too.
@@ -64,7 +65,8 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         })
         .collect();
     let version = state.live.current().catalog.version().as_str().to_string();
-    let week = Period::last_week(bank_day(chrono::Utc::now())).range();
+    let clock = state.conversations.clock();
+    let week = Period::last_week(clock.bank_today()).range();
     let figures = live_chat(&state.store.analytics(week).await?);
     let ratings = |score: u8| {
         figures
@@ -85,7 +87,26 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         ratings: [ratings(1), ratings(2), ratings(3), ratings(4), ratings(5)],
         rating_average: figures.ratings.average,
     };
+    // All time: the complaint manager's "promises kept", and what is owed past due now.
+    // (Dates both stores compare alike: four-digit years.)
+    let ever = DayRange {
+        from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default(),
+        to: NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
+    };
+    let commitments: Vec<CommitmentGauge> = state
+        .store
+        .commitment_counts(ever, clock.now())
+        .await?
+        .into_iter()
+        .map(|c| CommitmentGauge {
+            intent: c.intent.as_str().to_string(),
+            made: c.made,
+            fulfilled: c.fulfilled,
+            fulfilled_on_time: c.fulfilled_on_time,
+            overdue_now: c.overdue_now,
+        })
+        .collect();
     Ok(HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
-        .body(state.metrics.render(&outbox, &version, &live)))
+        .body(state.metrics.render(&outbox, &version, &live, &commitments)))
 }

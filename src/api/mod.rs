@@ -3,6 +3,7 @@
 
 mod admin;
 mod analytics;
+mod commitments;
 mod conversations;
 mod deliveries;
 mod error;

@@ -11,8 +11,8 @@ use schemars::SchemaGenerator;
 
 use super::openapi::{Body, Doc, header, schema, schema_inline, text_body, voice_form};
 use super::{
-    admin, analytics, conversations, deliveries, events, handoffs, health, live_chat, metrics,
-    openapi, pages, parse, twilio, vxml,
+    admin, analytics, commitments, conversations, deliveries, events, handoffs, health, live_chat,
+    metrics, openapi, pages, parse, twilio, vxml,
 };
 use crate::access::{Access, Scope};
 use crate::domain::IdempotencyKey;
@@ -35,6 +35,8 @@ const CONVERSATION_ID: &[(&str, &str)] = &[(
 )];
 
 const HANDOFF_ID: &[(&str, &str)] = &[("id", "The handoff id (h-…)")];
+
+const COMMITMENT_ID: &[(&str, &str)] = &[("id", "The commitment id (cm-…)")];
 
 /// An event stream's body, described for OpenAPI as one event (the schema each event of
 /// the stream follows, as SSE-aware clients and checkers read it).
@@ -207,6 +209,108 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                 body: Body::Json(schema::<live_chat::TypingRequest>(g)),
                 status: 204,
                 success: ("application/json", text_body("No content")),
+                errors: &[400, 404, 409, 413, 415, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/v1/commitments",
+            access: Access::Key(Scope::Commitments),
+            handler: || web::get().to(commitments::list),
+            doc: Some(|g| Doc {
+                id: "listCommitments",
+                summary: "Promises made to customers, soonest due first (status open|fulfilled|overdue|cancelled|all, due window, conversation, customer); paged",
+                path_parameters: &[],
+                headers: Vec::new(),
+                query: Some(schema_inline::<commitments::ListParams>()),
+                body: Body::None,
+                status: 200,
+                success: ("application/json", schema::<commitments::CommitmentPage>(g)),
+                errors: &[400, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/v1/commitments",
+            access: Access::Key(Scope::Commitments),
+            handler: || web::post().to(commitments::create),
+            doc: Some(|g| Doc {
+                id: "createCommitment",
+                summary: "An agent records a promise made to the customer of a conversation, due in working days (the bank calendar) or hours",
+                path_parameters: &[],
+                headers: Vec::new(),
+                query: None,
+                body: Body::Json(schema::<commitments::CreateRequest>(g)),
+                status: 201,
+                success: (
+                    "application/json",
+                    schema::<crate::handoff::CommitmentDocument>(g),
+                ),
+                errors: &[400, 404, 413, 415, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/v1/commitments/{id}",
+            access: Access::Key(Scope::Commitments),
+            handler: || web::get().to(commitments::get),
+            doc: Some(|g| Doc {
+                id: "getCommitment",
+                summary: "One commitment",
+                path_parameters: COMMITMENT_ID,
+                headers: Vec::new(),
+                query: None,
+                body: Body::None,
+                status: 200,
+                success: (
+                    "application/json",
+                    schema::<crate::handoff::CommitmentDocument>(g),
+                ),
+                errors: &[404, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/v1/commitments/{id}/fulfil",
+            access: Access::Key(Scope::Commitments),
+            handler: || web::post().to(commitments::fulfil),
+            doc: Some(|g| Doc {
+                id: "fulfilCommitment",
+                summary: "The bank says a promise was kept (the refund was credited): its follow-up stops. Idempotent; 409 if it was cancelled",
+                path_parameters: COMMITMENT_ID,
+                headers: Vec::new(),
+                query: None,
+                body: Body::Json(schema::<commitments::FulfilRequest>(g)),
+                status: 200,
+                success: (
+                    "application/json",
+                    schema::<crate::handoff::CommitmentDocument>(g),
+                ),
+                errors: &[400, 404, 409, 413, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/v1/commitments/{id}/cancel",
+            access: Access::Key(Scope::Commitments),
+            handler: || web::post().to(commitments::cancel),
+            doc: Some(|g| Doc {
+                id: "cancelCommitment",
+                summary: "A promise is withdrawn, with a reason: its follow-up stops. Idempotent; 409 if it was fulfilled",
+                path_parameters: COMMITMENT_ID,
+                headers: Vec::new(),
+                query: None,
+                body: Body::Json(schema::<commitments::CancelRequest>(g)),
+                status: 200,
+                success: (
+                    "application/json",
+                    schema::<crate::handoff::CommitmentDocument>(g),
+                ),
                 errors: &[400, 404, 409, 413, 415, 503],
                 alternative: None,
             }),

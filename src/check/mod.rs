@@ -13,8 +13,10 @@ mod templates;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::content::{Catalog, LocaleContent};
-use crate::domain::vocab_enum;
+use chrono::{Datelike, Days, NaiveDate};
+
+use crate::content::{CALENDAR_FILE, Catalog, LocaleContent};
+use crate::domain::{Clock, vocab_enum};
 use crate::reply::Composer;
 
 pub use conflicts::DEFAULT_CONFLICT_CONFIDENCE;
@@ -77,6 +79,8 @@ pub struct CheckOptions {
     pub conflicts: bool,
     /// How sure the model must be of the other intent for a conflict to be reported.
     pub conflict_confidence: f32,
+    /// The bank day the check runs on: the calendar must reach beyond it.
+    pub today: NaiveDate,
 }
 
 impl Default for CheckOptions {
@@ -84,6 +88,7 @@ impl Default for CheckOptions {
         CheckOptions {
             conflicts: true,
             conflict_confidence: DEFAULT_CONFLICT_CONFIDENCE,
+            today: Clock::system().bank_today(),
         }
     }
 }
@@ -142,6 +147,7 @@ pub fn check(root: &Path, options: CheckOptions) -> Report {
                 findings.extend(check_locale(&files, content, &composer, options));
             }
             findings.extend(templates::missing_locales(&catalog));
+            findings.extend(calendar_runs_out(&catalog, options.today));
         }
     }
     findings.sort_by(|a, b| {
@@ -149,6 +155,27 @@ pub fn check(root: &Path, options: CheckOptions) -> Report {
     });
     findings.dedup();
     Report { findings }
+}
+
+/// How long before the bank calendar's last published day `check` asks for next year's
+/// notice: the State Council publishes it in November, about this long before.
+pub const CALENDAR_WARNING_DAYS: u64 = 60;
+
+/// A warning when the bank calendar ends within [`CALENDAR_WARNING_DAYS`] of `today` (or
+/// has ended, or is missing): deadlines after its end count weekends only.
+fn calendar_runs_out(catalog: &Catalog, today: NaiveDate) -> Option<Finding> {
+    let path = catalog.root().join(CALENDAR_FILE);
+    let message = match catalog.calendar().ends() {
+        None => format!(
+            "no bank calendar: deadlines skip weekends but not public holidays; add {CALENDAR_FILE}"
+        ),
+        Some(ends) if ends < today + Days::new(CALENDAR_WARNING_DAYS) => format!(
+            "the bank calendar ends on {ends}: deadlines after it skip weekends only; add the State Council's notice for {}",
+            ends.year() + 1
+        ),
+        Some(_) => return None,
+    };
+    Some(Finding::new(&path, (1, 1), Severity::Warning, message))
 }
 
 fn check_locale(

@@ -17,6 +17,9 @@ pub struct CheckArgs {
     /// How sure the model must be of the other intent to report a conflict (0–1)
     #[arg(long, default_value_t = DEFAULT_CONFLICT_CONFIDENCE, value_name = "P")]
     conflict_confidence: f32,
+    /// The bank day to check the calendar against (YYYY-MM-DD) [default: today]
+    #[arg(long, value_name = "DATE")]
+    today: Option<chrono::NaiveDate>,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
@@ -25,6 +28,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
         CheckOptions {
             conflicts: !args.no_conflicts,
             conflict_confidence: args.conflict_confidence,
+            today: args
+                .today
+                .unwrap_or_else(|| crate::domain::Clock::system().bank_today()),
         },
     );
     for finding in &report.findings {

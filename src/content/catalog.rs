@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::acts::ConversationAct;
+use super::calendar::{BankCalendar, CALENDAR_FILE};
 use super::dictionary::{DictionaryWord, parse_dictionary};
 use super::error::{ContentError, ContentErrors};
 use super::intent::Intent;
@@ -57,6 +58,8 @@ impl LocaleContent {
 pub struct Catalog {
     root: PathBuf,
     locales: BTreeMap<Locale, LocaleContent>,
+    /// The bank's working days, for every locale.
+    calendar: BankCalendar,
     version: ContentVersion,
 }
 
@@ -72,9 +75,11 @@ impl Catalog {
             }
         }
         check_locales_agree(root, &locales, &mut errors);
+        let calendar = load_calendar(root, &mut version, &mut errors);
         errors.into_result(Catalog {
             root: root.to_path_buf(),
             locales,
+            calendar,
             version: version.finish(),
         })
     }
@@ -88,12 +93,42 @@ impl Catalog {
         self.locales.values()
     }
 
+    /// The bank's working days.
+    pub fn calendar(&self) -> &BankCalendar {
+        &self.calendar
+    }
+
     pub fn version(&self) -> &ContentVersion {
         &self.version
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+/// The bank calendar; a content tree without one counts weekends only (`frontline check`
+/// warns).
+fn load_calendar(
+    root: &Path,
+    version: &mut super::version::VersionBuilder,
+    errors: &mut ContentErrors,
+) -> BankCalendar {
+    let path = root.join(CALENDAR_FILE);
+    if !path.exists() {
+        return BankCalendar::weekends_only();
+    }
+    let Some(source) = read(&path, version, errors) else {
+        return BankCalendar::weekends_only();
+    };
+    match BankCalendar::parse(&path, &source) {
+        Ok(calendar) => calendar,
+        Err(found) => {
+            for error in found.iter() {
+                errors.push(error.clone());
+            }
+            BankCalendar::weekends_only()
+        }
     }
 }
 

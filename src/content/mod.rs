@@ -2,6 +2,7 @@
 //! never re-check content: what [`Catalog::load`] returns is valid.
 
 mod acts;
+mod calendar;
 mod catalog;
 mod dictionary;
 mod error;
@@ -14,6 +15,7 @@ mod templates;
 mod version;
 
 pub use acts::ConversationAct;
+pub use calendar::{BankCalendar, CALENDAR_FILE};
 pub use catalog::{
     BANK_PROFILE, Catalog, INTENTS_DIR, KNOWLEDGE_DIR, LocaleContent, TEMPLATES_DIR,
 };

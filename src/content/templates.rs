@@ -128,6 +128,9 @@ pub enum SystemPart {
     /// An agent gave the conversation back: the bot carries on, naming the demands still
     /// open as `{{open_demands}}` (empty when none is).
     BackToBot,
+    /// A returning customer's earlier case recalled, first thing: `{{title}}`, `{{made}}`
+    /// (the day it was raised), `{{slots.x}}`, `{{commitment.deadline}}`.
+    Recall,
     /// The one or two sentences a human agent reads first in a handoff summary:
     /// `{{intents}}` (titles), `{{details}}` (what the customer said of the slots).
     Synopsis,
@@ -209,6 +212,7 @@ struct SystemFile {
     heard: Option<PartFile>,
     say_again: Option<PartFile>,
     back_to_bot: Option<PartFile>,
+    recall: Option<PartFile>,
     #[serde(default)]
     quick_replies: BTreeMap<SystemPart, Vec<String>>,
     #[serde(default)]
@@ -324,6 +328,7 @@ pub fn parse_system(
         (SystemPart::Heard, "heard", file.heard),
         (SystemPart::SayAgain, "say_again", file.say_again),
         (SystemPart::BackToBot, "back_to_bot", file.back_to_bot),
+        (SystemPart::Recall, "recall", file.recall),
     ];
     let mut parts = BTreeMap::new();
     for (name, key, part_file) in named {

@@ -14,11 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::Conversations;
 use crate::access::token_matches;
 use crate::dialogue::{
-    self, Claimed, Conversation, ConversationState, OwnershipError, ReleaseOutcome, deadline,
+    self, Claimed, Conversation, ConversationState, OwnershipError, ReleaseOutcome,
 };
-use crate::domain::{
-    AgentId, AgentRef, ConversationId, HandoffId, IdempotencyKey, MessageText, bank_day,
-};
+use crate::domain::{AgentId, AgentRef, ConversationId, HandoffId, IdempotencyKey, MessageText};
 use crate::privacy::{MaskedText, mask};
 use crate::reply::SuggestionStep;
 use crate::store::{
@@ -368,7 +366,7 @@ impl Conversations {
                         intent: handoff.summary.primary_intent.as_ref(),
                         score,
                         comment: comment.as_ref(),
-                        day: bank_day(now),
+                        day: self.clock.bank_day(now),
                         at: now,
                     }),
                     receipt: None,
@@ -413,7 +411,7 @@ impl Conversations {
         let by = content
             .intent(&intent)
             .and_then(|i| i.commitment)
-            .map(|c| deadline(bank_day(self.clock.now()), c));
+            .map(|c| self.bank_time(services.catalog.calendar()).deadline(c));
         Ok(services
             .composer
             .suggestions(&conversation, content, demand, by)

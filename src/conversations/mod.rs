@@ -8,6 +8,7 @@
 mod desk;
 mod live_chat;
 mod locks;
+mod promises;
 mod turn;
 
 use std::future::Future;
@@ -28,6 +29,7 @@ pub use live_chat::{
     AgentMessage, ClaimView, EventStream, LiveChatError, Next, Rating, ReleaseView, Suggestion,
 };
 use locks::ConversationLocks;
+pub use promises::{AgentPromise, PromiseError, Settle};
 
 /// Why a turn was not taken. Nothing is saved in any of these cases.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +129,8 @@ pub struct Conversations {
     in_progress: tokio::sync::Semaphore,
     metrics: Arc<Metrics>,
     clock: Clock,
+    /// Working hours before a promise falls due that its follow-up speaks up.
+    due_soon_lead: u32,
     /// Wakes the event streams of a conversation after a commit.
     notifier: Arc<EventNotifier>,
 }
@@ -147,6 +151,7 @@ impl Conversations {
             in_progress: tokio::sync::Semaphore::new(limits.max_concurrent_turns as usize),
             metrics: Arc::default(),
             clock: Clock::system(),
+            due_soon_lead: crate::dialogue::DEFAULT_DUE_SOON_WORKING_HOURS,
             notifier: Arc::default(),
         }
     }
@@ -164,10 +169,34 @@ impl Conversations {
         self
     }
 
+    /// The same service recording promises as due soon `working_hours` before they fall
+    /// due.
+    pub fn with_due_soon_lead(mut self, working_hours: u32) -> Conversations {
+        self.due_soon_lead = working_hours;
+        self
+    }
+
     /// The same service telling time by `clock` (tests, replays).
     pub fn with_clock(mut self, clock: Clock) -> Conversations {
         self.clock = clock;
         self
+    }
+
+    /// The clock the service tells time by (and the bank's time zone).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The bank's clock and `calendar`, now.
+    fn bank_time<'c>(
+        &self,
+        calendar: &'c crate::content::BankCalendar,
+    ) -> crate::dialogue::BankTime<'c> {
+        crate::dialogue::BankTime {
+            calendar,
+            zone: self.clock.zone(),
+            now: self.clock.now(),
+        }
     }
 
     /// Takes one turn. Nothing is saved unless the whole turn succeeds.

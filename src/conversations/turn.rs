@@ -1,9 +1,11 @@
 //! One turn as a pipeline of named steps, each the one owner of what it changes:
 //!
-//! 1. [`load`](Conversations::load): the stored conversation, or a new one;
+//! 1. [`load`](Conversations::load): the stored conversation, or a new one (which knows
+//!    a returning customer's promise still owed);
 //! 2. `hear` (`dialogue::hear`): what was said, and how sure we are of it;
 //! 3. `plan` (`dialogue::take_turn`): the dialogue's decision, in the four steps;
-//! 4. [`word`]: the plan in the content's words, and the promises it makes recorded;
+//! 4. [`word`]: the plan in the content's words, and the promises it makes recorded (in
+//!    the conversation, and as commitment records saved with the turn);
 //! 5. [`record`](Conversations::record): the transcript lines of this turn, masked;
 //! 6. [`hand_off`](Conversations::hand_off): on a handoff, the summary and the outbox;
 //! 7. [`save`](Conversations::save): everything in one transaction (with the message's
@@ -15,20 +17,22 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::promises::Promising;
 use super::{Conversations, NextAction, TurnError, TurnOutcome};
 use crate::access::ConversationToken;
 use crate::content::{IntentKind, IvrSettings, LocaleContent};
+use crate::dialogue::end_of_day;
 use crate::dialogue::{
-    Conversation, ConversationState, HandoffRef, Heard, IvrEvent, TurnInput, TurnPlan, TurnRequest,
-    hear, take_turn,
+    BankTime, Conversation, ConversationState, Due, HandoffRef, Heard, IvrEvent, TurnInput,
+    TurnPlan, TurnRequest, hear, take_turn,
 };
-use crate::domain::{ConversationId, Customer, bank_day};
+use crate::domain::{ConversationId, Customer};
 use crate::handoff::{HandoffSummary, summarize};
 use crate::privacy::{MaskedText, digit_value_of, mask, mask_across};
 use crate::reply::{Composer, Reply};
 use crate::store::{
-    EventBody, OutboxEntry, Receipt, Role, Store, StoreError, StoredHandoff, TranscriptLine,
-    TurnFacts, TurnWrite,
+    EventBody, MADE_BY_BOT, OutboxEntry, Receipt, Role, Store, StoreError, StoredCommitment,
+    StoredHandoff, TranscriptLine, TurnFacts, TurnWrite,
 };
 
 /// The conversation as loaded, with the version the save checks against.
@@ -71,6 +75,8 @@ pub(super) struct Unsaved {
     events: Vec<EventBody>,
     recorded: Recorded,
     handoff: Option<SavedHandoff>,
+    /// The promises the reply made, as records.
+    commitments: Vec<StoredCommitment>,
 }
 
 /// The stored transcript, read at most once per turn.
@@ -105,7 +111,7 @@ impl Conversations {
         request: &TurnRequest,
     ) -> Result<Unsaved, TurnError> {
         let now = self.clock.now();
-        let today = bank_day(now);
+        let today = self.clock.bank_day(now);
         let Loaded {
             mut conversation,
             stored,
@@ -142,17 +148,38 @@ impl Conversations {
         // (not held speech): recorded as is, without a second scan.
         let masked = (heard.said.as_deref() == request.text.as_ref().map(|t| t.as_str()))
             .then(|| heard.understanding.text.clone());
+        // Every deadline of the turn is counted on the content's calendar, bank time.
+        let time = BankTime {
+            calendar: services.catalog.calendar(),
+            zone: self.clock.zone(),
+            now,
+        };
         let plan = take_turn(
             &mut conversation,
             &TurnInput {
                 text: heard.said.as_deref(),
                 understanding: heard.understanding,
-                today,
+                time,
                 speech: heard.speech,
             },
             content,
         );
-        let reply = (!silent).then(|| word(&services.composer, &plan, &mut conversation, content));
+        let (reply, commitments) = if silent {
+            (None, Vec::new())
+        } else {
+            let promising = Promising {
+                time,
+                due_soon_lead: self.due_soon_lead,
+            };
+            let (reply, made) = word(
+                &services.composer,
+                &plan,
+                &mut conversation,
+                content,
+                &promising,
+            );
+            (Some(reply), made)
+        };
         let recorded = self
             .record(&mut transcript, request, masked, reply.as_ref(), now)
             .await?;
@@ -216,6 +243,7 @@ impl Conversations {
             events,
             recorded,
             handoff: saved_handoff,
+            commitments,
         })
     }
 
@@ -245,14 +273,16 @@ impl Conversations {
                         .map(|c| mask(c).into_string()),
                     segment: request.customer.segment.clone(),
                 };
+                let mut conversation =
+                    Conversation::new(id.clone(), request.channel, request.locale, customer, now);
+                // A returning customer: the bank's id links what we promised them before.
+                if let Some(customer) = conversation.customer.id.clone()
+                    && let Some((promise, slots)) = self.earlier_promise(&customer).await?
+                {
+                    conversation.remember(promise, slots);
+                }
                 Ok(Loaded {
-                    conversation: Conversation::new(
-                        id.clone(),
-                        request.channel,
-                        request.locale,
-                        customer,
-                        now,
-                    ),
+                    conversation,
                     stored: None,
                 })
             }
@@ -379,6 +409,7 @@ impl Conversations {
                 handoff: handoff.map(|h| &h.stored),
                 outbox,
                 receipt,
+                commitments: &turn.commitments,
             })
             .await?;
         if !turn.events.is_empty() {
@@ -422,18 +453,47 @@ fn facts_of(
 }
 
 /// Step 4: the plan in the content's words. The promises the reply makes are recorded in
-/// the conversation, so that an agent taking over knows them.
+/// the conversation, so that an agent taking over knows them, and as commitment records
+/// saved with the turn, so that the follow-up keeps them.
 fn word(
     composer: &Composer,
     plan: &TurnPlan,
     conversation: &mut Conversation,
     content: &LocaleContent,
-) -> Reply {
+    promising: &Promising<'_>,
+) -> (Reply, Vec<StoredCommitment>) {
     let reply = composer.compose(plan, conversation, content);
+    let mut made = Vec::new();
     for promise in &reply.commitments {
-        conversation.promise(promise.intent.clone(), mask(&promise.text), promise.by);
+        let text = mask(&promise.text);
+        let time = promising.time;
+        // The date said is the one the calendar gives; an hours promise is due to the hour.
+        let due = content
+            .intent(&promise.intent)
+            .and_then(|i| i.commitment)
+            .map(|c| time.due(c))
+            .filter(|d| d.by == promise.by)
+            .unwrap_or(Due {
+                by: promise.by,
+                at: end_of_day(time.zone, promise.by),
+            });
+        let record = promising.record(
+            conversation,
+            &promise.intent,
+            format!("{}.commitment", promise.intent.as_str()),
+            text,
+            MADE_BY_BOT.to_string(),
+            due,
+        );
+        conversation.promise(
+            record.id.clone(),
+            promise.intent.clone(),
+            record.text.clone(),
+            promise.by,
+        );
+        made.push(record);
     }
-    reply
+    (reply, made)
 }
 
 /// What the channel does after the reply: through to the agents after a handoff, hang up

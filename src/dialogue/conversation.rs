@@ -1,15 +1,15 @@
 //! A conversation's state: what the bot has understood so far and what it waits for. It
 //! is saved after every turn, so a conversation survives a restart of the server.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ledger::{DemandIndex, DemandLedger};
+use super::ledger::{DemandIndex, DemandLedger, SlotValue};
 use crate::domain::{
-    AgentRef, Channel, ConversationId, Customer, Expectation, HandoffId, HandoffReason, IntentId,
-    Locale, Priority, SlotName,
+    AgentRef, Channel, CommitmentId, ConversationId, Customer, Expectation, HandoffId,
+    HandoffReason, IntentId, Locale, Priority, SlotName,
 };
 use crate::nlu::{Emotion, RiskFlags};
 use crate::privacy::MaskedText;
@@ -85,9 +85,27 @@ impl ConversationState {
 /// A promise the bot made: what, by when. A human taking over must know them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentMade {
+    /// Its record in the store; absent for a promise made before commitments were
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<CommitmentId>,
     pub intent: IntentId,
     /// The promise as the customer heard it (masked).
     pub what: MaskedText,
+    /// The last day it is due.
+    pub by: NaiveDate,
+}
+
+/// A promise made to this customer in an earlier conversation, still owed when this one
+/// began (found by the bank's customer id, never by personal data).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierPromise {
+    pub id: CommitmentId,
+    pub intent: IntentId,
+    /// The promise as the customer read it then (masked).
+    pub what: MaskedText,
+    /// The bank day it was made.
+    pub made_on: NaiveDate,
     /// The last day it is due.
     pub by: NaiveDate,
 }
@@ -117,6 +135,10 @@ pub struct Conversation {
     pub risk: RiskFlags,
     pub expectations: BTreeSet<Expectation>,
     pub commitments: Vec<CommitmentMade>,
+    /// The earlier promise the bot recalls in its first reply to a returning customer,
+    /// until it has said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recall: Option<EarlierPromise>,
     /// Set when an agent gave the conversation back to the bot: what that handoff had
     /// already dealt with, so the bot does not hand straight back for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,6 +182,7 @@ impl Conversation {
             risk: RiskFlags::default(),
             expectations: BTreeSet::new(),
             commitments: Vec::new(),
+            recall: None,
             returned: None,
             created_at: now,
         }
@@ -185,9 +208,55 @@ impl Conversation {
         matches!(self.state, ConversationState::Closed { .. })
     }
 
-    /// Records a promise the reply made (`what` as the customer read or heard it).
-    pub fn promise(&mut self, intent: IntentId, what: MaskedText, by: NaiveDate) {
-        self.commitments.push(CommitmentMade { intent, what, by });
+    /// Records a promise the reply made (`what` as the customer read or heard it), under
+    /// the id of its record.
+    pub fn promise(&mut self, id: CommitmentId, intent: IntentId, what: MaskedText, by: NaiveDate) {
+        self.commitments.push(CommitmentMade {
+            id: Some(id),
+            intent,
+            what,
+            by,
+        });
+    }
+
+    /// Knows a returning customer's earlier promise: its case joins the ledger as
+    /// addressed (with the slots the customer gave then), the promise joins this
+    /// conversation's, and the first reply recalls it.
+    pub fn remember(&mut self, promise: EarlierPromise, slots: BTreeMap<SlotName, SlotValue>) {
+        let (at, _) = self.ledger.raise(&promise.intent, 0);
+        if let Some(demand) = self.ledger.get_mut(at) {
+            demand.slots = slots;
+            demand.guided = true;
+        }
+        self.ledger.mark_addressed(at);
+        self.commitments.push(CommitmentMade {
+            id: Some(promise.id.clone()),
+            intent: promise.intent.clone(),
+            what: promise.what.clone(),
+            by: promise.by,
+        });
+        self.recall = Some(promise);
+    }
+
+    /// The case of the earlier promise still to be recalled, once: its place in the
+    /// ledger and the day it was made.
+    pub fn take_recall(&mut self) -> Option<(DemandIndex, NaiveDate)> {
+        let promise = self.recall.take()?;
+        // Said once; the promise itself stays in `commitments`.
+        self.ledger
+            .all()
+            .iter()
+            .position(|d| d.intent == promise.intent)
+            .map(|at| (at, promise.made_on))
+    }
+
+    /// Whether the promise made for an intent was due before `today`.
+    pub fn promise_missed(&self, intent: &IntentId, today: NaiveDate) -> bool {
+        self.commitments
+            .iter()
+            .rev()
+            .find(|c| &c.intent == intent)
+            .is_some_and(|c| c.by < today)
     }
 
     /// The handoff the conversation is waiting on.

@@ -126,8 +126,9 @@ pub fn decide(conversation: &Conversation, signals: &Signals<'_>) -> Option<Hand
 /// Among reasons of equal priority, the one an agent most needs to know.
 fn severity(reason: HandoffReason) -> u8 {
     match reason {
-        HandoffReason::UrgentIntent => 6,
-        HandoffReason::EscalationThreat => 5,
+        HandoffReason::UrgentIntent => 7,
+        HandoffReason::EscalationThreat => 6,
+        HandoffReason::CommitmentMissed => 5,
         HandoffReason::HighEmotion => 4,
         HandoffReason::Policy => 3,
         HandoffReason::CustomerRequest => 2,

@@ -13,9 +13,11 @@ mod ownership;
 mod plan;
 mod summary;
 
-pub use calendar::deadline;
+pub use calendar::{
+    BankTime, DEFAULT_DUE_SOON_WORKING_HOURS, Due, end_of_day, working_hours_before,
+};
 pub use conversation::{
-    CommitmentMade, Conversation, ConversationState, HandoffRef, Phase, Returned,
+    CommitmentMade, Conversation, ConversationState, EarlierPromise, HandoffRef, Phase, Returned,
 };
 pub use demands::opened_by;
 pub use engine::{SILENCES_BEFORE_HANDOFF, Speech, TurnInput, take_turn};

@@ -12,6 +12,13 @@ use crate::nlu::Emotion;
 /// One thing to say.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
+    /// A returning customer's earlier case and what was promised for it, recalled before
+    /// anything else (the case is in the ledger, its promise in the commitments).
+    Recall {
+        demand: DemandIndex,
+        /// The bank day the case was raised.
+        made: NaiveDate,
+    },
     /// Step one: acknowledge the feeling, proportionate to it.
     Soothe {
         emotion: Emotion,

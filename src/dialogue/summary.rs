@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ledger::DemandStatus;
 use crate::domain::{
-    Channel, ConversationId, Customer, EmotionLabel, Expectation, HandoffReason, IntentId, Locale,
-    Priority, Role,
+    Channel, CommitmentId, ConversationId, Customer, EmotionLabel, Expectation, HandoffReason,
+    IntentId, Locale, Priority, Role,
 };
 use crate::privacy::MaskedText;
 
@@ -55,6 +55,10 @@ pub struct SummaryLine {
 /// A promise the bot made before the handoff.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CommitmentSummary {
+    /// The commitment's record (`GET /v1/commitments`, fulfil, cancel); absent for a
+    /// promise made before commitments were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<CommitmentId>,
     pub intent: IntentId,
     pub what: MaskedText,
     pub by: NaiveDate,

@@ -22,6 +22,8 @@ vocab_enum! {
         UrgentIntent = "urgent_intent",
         /// The intent's own policy in the content.
         Policy = "policy",
+        /// A returning customer's promise was not kept by its due date.
+        CommitmentMissed = "commitment_missed",
     }
 }
 

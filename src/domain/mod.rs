@@ -6,6 +6,7 @@
 mod agent;
 mod channel;
 mod clock;
+mod commitment;
 mod conversation_id;
 mod customer;
 mod dtmf;
@@ -21,7 +22,8 @@ mod vocab;
 
 pub use agent::{AgentError, AgentId, AgentName, AgentRef, MAX_AGENT_ID_LEN, MAX_AGENT_NAME_CHARS};
 pub use channel::Channel;
-pub use clock::{BANK_UTC_OFFSET_SECONDS, Clock, bank_day};
+pub use clock::{BANK_UTC_OFFSET_SECONDS, BankZone, BankZoneError, Clock, ClockHand, bank_day};
+pub use commitment::{CommitmentId, CommitmentStatus, FollowUpEvent};
 pub use conversation_id::{ConversationId, ConversationIdError, MAX_CONVERSATION_ID_LEN};
 pub use customer::{Customer, MAX_CUSTOMER_ID_LEN, Segment};
 pub use dtmf::{Dtmf, DtmfError, MAX_DTMF_KEYS, dtmf_pattern};

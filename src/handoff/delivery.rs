@@ -121,7 +121,7 @@ impl<S: Store + 'static> Worker<S> {
                 self.metrics.delivery(name, DeliveryOutcome::Delivered);
                 tracing::info!(
                     destination = %name,
-                    handoff = %delivery.handoff_id.as_str(),
+                    subject = delivery.subject(),
                     attempts = delivery.attempts,
                     "handoff delivered"
                 );
@@ -151,14 +151,14 @@ impl<S: Store + 'static> Worker<S> {
                 match after {
                     AfterFailure::GiveUp => tracing::error!(
                         destination = %name,
-                        handoff = %delivery.handoff_id.as_str(),
+                        subject = delivery.subject(),
                         attempts = delivery.attempts,
                         %error,
                         "handoff delivery given up: dead letter"
                     ),
                     AfterFailure::RetryAt(at) => tracing::warn!(
                         destination = %name,
-                        handoff = %delivery.handoff_id.as_str(),
+                        subject = delivery.subject(),
                         attempts = delivery.attempts,
                         %error,
                         retry_at = %at.to_rfc3339(),

@@ -5,6 +5,7 @@
 
 mod delivery;
 mod document;
+mod follow_up;
 mod outbox;
 mod retry;
 mod signature;
@@ -16,6 +17,7 @@ pub use crate::dialogue::{
 };
 pub use delivery::spawn_workers;
 pub use document::HandoffDocument;
+pub use follow_up::{CommitmentDocument, FollowUp, event_key};
 pub use outbox::{Destination, Outbox, idempotency_key};
 pub use retry::{CircuitBreaker, Permit, RetrySchedule};
 pub use signature::{SIGNATURE_HEADER, SignatureError, sign, verify};

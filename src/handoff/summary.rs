@@ -89,6 +89,7 @@ pub fn summarize(
             .commitments
             .iter()
             .map(|c| CommitmentSummary {
+                id: c.id.clone(),
                 intent: c.intent.clone(),
                 what: c.what.clone(),
                 by: c.by,

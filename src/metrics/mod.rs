@@ -80,6 +80,27 @@ struct ScoreLabels {
 
 type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CommitmentLabels {
+    intent: String,
+    state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PromiseIntentLabels {
+    intent: String,
+}
+
+/// The promises of one intent at scrape time, from the store (all time, every instance).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CommitmentGauge {
+    pub intent: String,
+    pub made: u64,
+    pub fulfilled: u64,
+    pub fulfilled_on_time: u64,
+    pub overdue_now: u64,
+}
+
 /// The live chat's figures at scrape time, from the store (every instance's agents):
 /// claim waits and handling times (p50, p90, seconds), releases by outcome, ratings.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -135,6 +156,8 @@ pub struct Metrics {
     releases: Family<OutcomeLabels, Gauge>,
     ratings: Family<ScoreLabels, Gauge>,
     rating_average: FloatGauge,
+    commitments: Family<CommitmentLabels, Gauge>,
+    commitments_on_time: Family<PromiseIntentLabels, FloatGauge>,
 }
 
 impl Default for Metrics {
@@ -161,6 +184,8 @@ impl Metrics {
             releases: Family::default(),
             ratings: Family::default(),
             rating_average: FloatGauge::default(),
+            commitments: Family::default(),
+            commitments_on_time: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -233,6 +258,16 @@ impl Metrics {
             "The average rating of agents, 1 to 5 (last 7 bank days; 0 without ratings)",
             metrics.rating_average.clone(),
         );
+        registry.register(
+            "commitments",
+            "Promises made to customers, by intent and state: made, fulfilled, fulfilled_on_time, overdue_now (owed past due)",
+            metrics.commitments.clone(),
+        );
+        registry.register(
+            "commitments_on_time_ratio",
+            "Promises fulfilled by their due time, of those made, by intent",
+            metrics.commitments_on_time.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -304,7 +339,32 @@ impl Metrics {
         outbox: &[OutboxGauge],
         content_version: &str,
         live: &LiveChatGauges,
+        commitments: &[CommitmentGauge],
     ) -> String {
+        self.commitments.clear();
+        self.commitments_on_time.clear();
+        for c in commitments {
+            for (state, count) in [
+                ("made", c.made),
+                ("fulfilled", c.fulfilled),
+                ("fulfilled_on_time", c.fulfilled_on_time),
+                ("overdue_now", c.overdue_now),
+            ] {
+                self.commitments
+                    .get_or_create(&CommitmentLabels {
+                        intent: c.intent.clone(),
+                        state,
+                    })
+                    .set(i64::try_from(count).unwrap_or(i64::MAX));
+            }
+            if c.made > 0 {
+                self.commitments_on_time
+                    .get_or_create(&PromiseIntentLabels {
+                        intent: c.intent.clone(),
+                    })
+                    .set(c.fulfilled_on_time as f64 / c.made as f64);
+            }
+        }
         for (family, (p50, p90)) in [
             (&self.claim_wait, live.claim_wait),
             (&self.handling, live.handling),

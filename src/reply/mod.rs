@@ -465,6 +465,27 @@ impl Composition<'_> {
                 let source = Source::FollowUp(d.intent.clone(), worry.clone());
                 (self.intent_part(source, &d.intent, data), vec![])
             }
+            Step::Recall { demand, made } => {
+                let Some(d) = self.conversation.ledger.get(*demand) else {
+                    return (None, vec![]);
+                };
+                data::with_demand(&mut data, d);
+                if let Some(i) = self.content.intent(&d.intent) {
+                    data::with_intent(&mut data, self.content, i);
+                }
+                let locale = self.content.locale;
+                if let Some(promise) = self
+                    .conversation
+                    .commitments
+                    .iter()
+                    .rev()
+                    .find(|c| c.intent == d.intent)
+                {
+                    data::with_deadline(&mut data, promise.by, locale);
+                }
+                data.insert("made".into(), Value::String(locale.spoken_date(*made)));
+                (self.system(SystemPart::Recall, data), vec![])
+            }
             Step::Commitment { demand, by } => {
                 let Some(d) = self.conversation.ledger.get(*demand) else {
                     return (None, vec![]);

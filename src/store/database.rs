@@ -6,12 +6,14 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::{
-    AfterFailure, AnalyticsRows, Audience, ChangeWrite, DayRange, Delivery, DeliveryQuery,
-    EventNotifier, HandoffQuery, HandoffRecord, OutboxCount, PostgresStore, Receipt, SqliteStore,
-    Store, StoreError, StoredEvent, StoredHandoff, TranscriptLine, TurnWrite,
+    AfterFailure, AnalyticsRows, Audience, ChangeWrite, CommitmentCount, CommitmentQuery,
+    CommitmentStore, DayRange, Delivery, DeliveryQuery, EventNotifier, FollowUpDue, HandoffQuery,
+    HandoffRecord, OutboxCount, OutboxEntry, PostgresStore, Receipt, Settled, Settlement,
+    SqliteStore, Store, StoreError, StoredCommitment, StoredEvent, StoredHandoff, TranscriptLine,
+    TurnWrite,
 };
 use crate::dialogue::Conversation;
-use crate::domain::{ConversationId, HandoffId, IdempotencyKey, WebhookName};
+use crate::domain::{CommitmentId, ConversationId, HandoffId, IdempotencyKey, WebhookName};
 
 /// A database URL as configured: only PostgreSQL is reached by URL (SQLite is the data
 /// dir's file). Parsed at start-up, so a typo stops the service with a clear message.
@@ -177,6 +179,43 @@ impl Store for Database {
     }
     async fn ping(&self) -> Result<(), StoreError> {
         either!(self.ping())
+    }
+}
+
+impl CommitmentStore for Database {
+    async fn commitments(
+        &self,
+        query: &CommitmentQuery,
+    ) -> Result<Vec<StoredCommitment>, StoreError> {
+        either!(self.commitments(query))
+    }
+    async fn commitment(&self, id: &CommitmentId) -> Result<Option<StoredCommitment>, StoreError> {
+        either!(self.commitment(id))
+    }
+    async fn add_commitment(&self, commitment: &StoredCommitment) -> Result<(), StoreError> {
+        either!(self.add_commitment(commitment))
+    }
+    async fn settle_commitment(
+        &self,
+        id: &CommitmentId,
+        settlement: &Settlement,
+    ) -> Result<Option<Settled>, StoreError> {
+        either!(self.settle_commitment(id, settlement))
+    }
+    async fn follow_up(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        outbox: &(dyn Fn(&FollowUpDue) -> Result<Vec<OutboxEntry>, StoreError> + Sync),
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        either!(self.follow_up(now, limit, outbox))
+    }
+    async fn commitment_counts(
+        &self,
+        range: DayRange,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CommitmentCount>, StoreError> {
+        either!(self.commitment_counts(range, now))
     }
 }
 

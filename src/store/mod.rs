@@ -4,6 +4,8 @@
 //! texts are [`MaskedText`], which only the masking step can produce.
 
 mod analytics;
+pub(crate) mod commitments;
+mod commitments_sql;
 mod database;
 mod error;
 mod events;
@@ -25,6 +27,10 @@ pub use analytics::{
     AnalyticsRows, ConversationDay, DayRange, EmotionCount, HandoffCount, HandoffTiming,
     IntentCount, RatingRow, TurnFacts,
 };
+pub use commitments::{
+    CommitmentCount, CommitmentQuery, FollowUpDue, MADE_BY_BOT, Settled, Settlement,
+    StoredCommitment,
+};
 pub use database::{Database, DatabaseUrl};
 pub use error::StoreError;
 pub use events::{Audience, EventBody, EventEmotion, EventIntent, EventRisk, StoredEvent};
@@ -41,8 +47,8 @@ pub use sqlite::SqliteStore;
 use crate::dialogue::{Conversation, HandoffSummary, ReleaseOutcome};
 pub use crate::domain::Role;
 use crate::domain::{
-    AgentRef, ConversationId, HandoffId, HandoffReason, IdempotencyKey, IntentId, Priority,
-    WebhookName,
+    AgentRef, CommitmentId, ConversationId, HandoffId, HandoffReason, IdempotencyKey, IntentId,
+    Priority, WebhookName,
 };
 use crate::privacy::MaskedText;
 
@@ -91,6 +97,8 @@ pub struct TurnWrite<'a> {
     /// under its key is refused with [`StoreError::Conflict`] (the turn service then finds
     /// it and answers with it).
     pub receipt: Option<&'a Receipt>,
+    /// The promises this turn's reply made.
+    pub commitments: &'a [StoredCommitment],
 }
 
 /// What a handoff's agent did, saved with the change.
@@ -144,6 +152,51 @@ pub struct ReceiptWrite<'a> {
     pub request: &'a RequestDigest,
     /// The answer, from the ids of the change's events.
     pub answer: &'a (dyn Fn(&[i64]) -> String + Sync),
+}
+
+/// The commitments' records, implemented for SQLite and PostgreSQL
+/// (`commitments_sql.rs`). A turn's promises are written by [`Store::save_turn`].
+pub trait CommitmentStore: Send + Sync {
+    /// A page of commitments, soonest due first; one row more than a page tells whether
+    /// there is a next page.
+    fn commitments(
+        &self,
+        query: &CommitmentQuery,
+    ) -> impl Future<Output = Result<Vec<StoredCommitment>, StoreError>> + Send;
+    /// A commitment by id.
+    fn commitment(
+        &self,
+        id: &CommitmentId,
+    ) -> impl Future<Output = Result<Option<StoredCommitment>, StoreError>> + Send;
+    /// Saves a commitment an agent made (outside a turn).
+    fn add_commitment(
+        &self,
+        commitment: &StoredCommitment,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Fulfils or cancels an owed commitment. Idempotent: the same settlement again is
+    /// `Done` and changes nothing; the other one is `Refused`. `None`: no such commitment.
+    fn settle_commitment(
+        &self,
+        id: &CommitmentId,
+        settlement: &Settlement,
+    ) -> impl Future<Output = Result<Option<Settled>, StoreError>> + Send;
+    /// One follow-up round: claims up to `limit` owed commitments whose due-soon or due
+    /// time has come (rows another instance holds are skipped), marks each event sent and
+    /// enqueues `outbox`'s deliveries for it, all in one transaction: each event is
+    /// enqueued once, whatever the instances do. Returns the entries enqueued.
+    fn follow_up(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        outbox: &(dyn Fn(&FollowUpDue) -> Result<Vec<OutboxEntry>, StoreError> + Sync),
+    ) -> impl Future<Output = Result<Vec<OutboxEntry>, StoreError>> + Send;
+    /// Commitments made on the days of `range`, per intent: made, fulfilled (on time), and
+    /// owed past due at `now`.
+    fn commitment_counts(
+        &self,
+        range: DayRange,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<CommitmentCount>, StoreError>> + Send;
 }
 
 /// The storage boundary, implemented for SQLite and PostgreSQL.

@@ -1,15 +1,18 @@
-//! The outbox of handoff deliveries: what the delivery worker claims, and what operators
-//! see and retry when a destination stayed down past the retry window (the dead letters).
+//! The outbox of webhook deliveries (handoffs, and the follow-up of commitments): what the
+//! delivery worker claims, and what operators see and retry when a destination stayed down
+//! past the retry window (the dead letters).
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{HandoffId, WebhookName, vocab_enum};
+use crate::domain::{CommitmentId, HandoffId, WebhookName, vocab_enum};
 
-/// A delivery to enqueue with the turn that created its handoff.
+/// A delivery to enqueue with the turn that created its handoff (or with the follow-up
+/// round that found a commitment due).
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutboxEntry {
     pub destination: WebhookName,
-    /// Stable per handoff and destination: receivers deduplicate by it.
+    /// Stable per handoff (or commitment event) and destination: receivers deduplicate by
+    /// it, and the store enqueues a key once.
     pub idempotency_key: String,
     /// The JSON body sent, fixed when the handoff is created so every attempt is identical.
     pub payload: String,
@@ -31,7 +34,10 @@ vocab_enum! {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Delivery {
     pub id: i64,
-    pub handoff_id: HandoffId,
+    /// The handoff delivered, for a handoff.
+    pub handoff_id: Option<HandoffId>,
+    /// The commitment followed up, for a commitment event.
+    pub commitment_id: Option<CommitmentId>,
     pub destination: WebhookName,
     pub idempotency_key: String,
     pub payload: String,
@@ -44,6 +50,17 @@ pub struct Delivery {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl Delivery {
+    /// The handoff or commitment id the delivery is about (for logs).
+    pub fn subject(&self) -> &str {
+        match (&self.handoff_id, &self.commitment_id) {
+            (Some(handoff), _) => handoff.as_str(),
+            (None, Some(commitment)) => commitment.as_str(),
+            (None, None) => "",
+        }
+    }
 }
 
 /// A page of the outbox for operators, newest first.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::StoreError;
+use super::commitments_sql::commitment_store;
 use super::sql::sql_store;
 
 /// Schema versions, applied in order; `frontline_migrations` records which ran.
@@ -14,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_schema.sql"),
     include_str!("../../migrations/postgres/0002_message_receipts.sql"),
     include_str!("../../migrations/postgres/0003_live_chat.sql"),
+    include_str!("../../migrations/postgres/0004_commitments.sql"),
 ];
 
 /// Connections per instance: turns are short transactions; more instances share the
@@ -87,4 +89,10 @@ impl PostgresStore {
     }
 }
 
+/// The follow-up of every instance claims due commitments at once: each takes the rows no
+/// other holds, and a row one instance is sending is skipped by the others, never sent
+/// twice (its flags are set in the same transaction).
+const LOCK_DUE: &str = " FOR UPDATE SKIP LOCKED";
+
 sql_store!(PostgresStore, sqlx::Postgres, CLAIM, NOTIFY);
+commitment_store!(PostgresStore, sqlx::Postgres, LOCK_DUE);

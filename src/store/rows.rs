@@ -9,7 +9,9 @@ use super::{
     Acknowledgement, Delivery, DeliveryStatus, HandoffClaim, HandoffRecord, StoreError,
     StoredHandoff,
 };
-use crate::domain::{AgentId, AgentName, AgentRef, ConversationId, HandoffId, WebhookName};
+use crate::domain::{
+    AgentId, AgentName, AgentRef, CommitmentId, ConversationId, HandoffId, WebhookName,
+};
 
 /// The columns [`handoff_record`] reads.
 pub(super) const HANDOFF_COLUMNS: &str = "id, conversation_id, reason, priority, summary, created_at, acked_by, acked_at, \
@@ -18,7 +20,7 @@ pub(super) const HANDOFF_COLUMNS: &str = "id, conversation_id, reason, priority,
      AS conversation_state";
 
 /// The columns [`delivery`] reads.
-pub(super) const DELIVERY_COLUMNS: &str = "id, handoff_id, destination, idempotency_key, \
+pub(super) const DELIVERY_COLUMNS: &str = "id, handoff_id, commitment_id, destination, idempotency_key, \
      payload, status, attempts, next_attempt_ms, window_start_ms, last_error, created_at, \
      delivered_at";
 
@@ -146,7 +148,7 @@ where
     }))
 }
 
-fn millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+pub(super) fn millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
     Utc.timestamp_millis_opt(ms)
         .single()
         .ok_or_else(|| StoreError::Corrupt(format!("outbox time {ms}")))
@@ -157,13 +159,23 @@ pub(super) fn delivery<R: StoreRow>(row: &R) -> Result<Delivery, StoreError>
 where
     for<'c> &'c str: ColumnIndex<R>,
 {
-    let handoff_id = row.text("handoff_id")?;
+    let handoff_id = row.optional_text("handoff_id")?;
+    let commitment_id = row.optional_text("commitment_id")?;
     let destination = row.text("destination")?;
     let status = row.text("status")?;
     Ok(Delivery {
         id: row.int("id")?,
-        handoff_id: HandoffId::parse(&handoff_id)
-            .ok_or_else(|| StoreError::Corrupt(format!("handoff id {handoff_id}")))?,
+        handoff_id: handoff_id
+            .map(|h| {
+                HandoffId::parse(&h).ok_or_else(|| StoreError::Corrupt(format!("handoff id {h}")))
+            })
+            .transpose()?,
+        commitment_id: commitment_id
+            .map(|c| {
+                CommitmentId::parse(&c)
+                    .ok_or_else(|| StoreError::Corrupt(format!("commitment id {c}")))
+            })
+            .transpose()?,
         destination: WebhookName::parse(&destination)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         idempotency_key: row.text("idempotency_key")?,

@@ -305,6 +305,7 @@ macro_rules! sql_store {
                     .await?;
                 }
                 Self::append_lines(&mut *tx, id, write.lines).await?;
+                Self::insert_commitments(&mut *tx, write.commitments).await?;
                 let facts = write.facts;
                 sqlx::query(
                     "INSERT INTO turn_facts \

@@ -1426,10 +1426,64 @@
     if (document.visibilityState === 'visible' && !state.polling) poll();
   });
 
+  // ---------- overdue promises: a queue of their own ----------
+
+  // Promises the bank made whose due time passed unfulfilled (GET /v1/commitments?status=overdue).
+  const OVERDUE_URL = '/v1/commitments?status=overdue&per_page=200';
+  const overdueUi = { section: $('overdue'), list: $('overdue-list'), count: $('overdue-count') };
+
+  function renderOverdue(commitments) {
+    overdueUi.list.replaceChildren(
+      ...commitments.map((c) => {
+        const done = h('button', { type: 'button', class: 'key-submit', text: '已兑现' });
+        done.addEventListener('click', async () => {
+          done.disabled = true;
+          try {
+            await api(`/v1/commitments/${encodeURIComponent(str(c.id))}/fulfil`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ by: agentName() || 'agent' }),
+            });
+            showToast(`已记录兑现:会话 ${str(c.conversation_id)}`);
+            pollOverdue();
+          } catch (e) {
+            done.disabled = false;
+            showToast(`记录失败:${e && e.message ? e.message : '未知错误'}`);
+          }
+        });
+        return h(
+          'li',
+          { class: 'overdue-item' },
+          h('span', { class: 'badge badge-high', text: `应于 ${str(c.due_by)} 前` }),
+          ' ',
+          h('span', { class: 'mono', text: str(c.conversation_id) }),
+          ' ',
+          h('span', { text: str(c.text) }),
+          ' ',
+          done,
+        );
+      }),
+    );
+    overdueUi.count.textContent = commitments.length ? String(commitments.length) : '';
+    overdueUi.section.hidden = commitments.length === 0;
+  }
+
+  async function pollOverdue() {
+    if (state.needKey) return;
+    try {
+      const page = await api(OVERDUE_URL);
+      renderOverdue(arr(page && page.commitments));
+    } catch (_) {
+      /* the pending queue's banner reports the server's state */
+    }
+  }
+
   loadName();
   refreshAllAckControls();
   updateCounts();
   restoreChats();
   setInterval(tickWaits, 1000);
+  setInterval(pollOverdue, POLL_MS * 5);
   poll();
+  pollOverdue();
 })();

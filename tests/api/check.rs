@@ -134,8 +134,43 @@ fn an_example_that_reads_as_another_intent_is_a_conflict_naming_both() {
 
 #[test]
 fn the_bundled_content_checks_clean() {
-    let (code, out) = check(&repo_root(), &[]);
+    // On a day well inside the bank calendar: near its end, `check` rightly warns.
+    let (code, out) = check(&repo_root(), &["--today", "2026-06-01"]);
     assert_eq!(code, 0, "the bundled content has problems:\n{out}");
+}
+
+#[test]
+fn check_warns_when_the_bank_calendar_ends_within_sixty_days() {
+    let (code, out) = check(&repo_root(), &["--no-conflicts", "--today", "2026-11-30"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "knowledge-base/calendar/cn.yaml:1:1: warning: the bank calendar ends on 2026-12-31"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("notice for 2027"), "{out}");
+}
+
+#[test]
+fn a_calendar_date_outside_its_year_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    let calendar = dir.path().join("knowledge-base/calendar/cn.yaml");
+    edit(
+        &calendar,
+        "from: 2026-10-01, to: 2026-10-07",
+        "from: 2026-10-01, to: 2027-10-07",
+    );
+    let line = line_of(&calendar, "to: 2027-10-07");
+    let (code, out) = check(dir.path(), &["--no-conflicts", "--today", "2026-06-01"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains(&format!(
+            "knowledge-base/calendar/cn.yaml:{line}:1: error: 2027-10-07 is not in 2026"
+        )),
+        "{out}"
+    );
 }
 
 #[test]

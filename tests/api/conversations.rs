@@ -4,11 +4,11 @@
 
 use chrono::Datelike;
 use frontline::content::Commitment;
-use frontline::dialogue::deadline;
-use frontline::nlu::bank_today;
+use frontline::dialogue::BankTime;
+use frontline::domain::BankZone;
 use serde_json::{Value, json};
 
-use crate::helpers::{spawn_app, spawn_app_in};
+use crate::helpers::{bundled_services, spawn_app, spawn_app_in};
 
 fn text(turn: &Value) -> &str {
     turn["reply"]["text"].as_str().unwrap()
@@ -54,7 +54,13 @@ async fn atm_swallowed_cash_is_soothed_asked_one_thing_at_a_time_restated_and_co
     assert_eq!(fourth["reply"]["quick_replies"], json!(["是的", "不对"]));
 
     let fifth = app.say_zh("atm-1", "是的").await;
-    let by = deadline(bank_today(), Commitment::WorkingDays(3));
+    let services = bundled_services();
+    let by = BankTime {
+        calendar: services.catalog.calendar(),
+        zone: BankZone::china(),
+        now: chrono::Utc::now(),
+    }
+    .deadline(Commitment::WorkingDays(3));
     let promised = format!("{}月{}日", by.month(), by.day());
     assert!(
         text(&fifth).contains(&promised),

@@ -72,6 +72,7 @@ async fn events_are_kept_in_order_and_read_after_an_id(store: &impl Store) {
             handoff: None,
             outbox: &[],
             receipt: None,
+            commitments: &[],
         })
         .await
         .unwrap();

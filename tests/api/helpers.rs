@@ -5,10 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use frontline::access::Limits;
+use frontline::domain::{Clock, ClockHand};
 use frontline::handoff::DeliveryConfig;
+use frontline::handoff::FollowUp;
 use frontline::settings::{LogFormat, Settings};
 use frontline::startup::{Application, Services};
+use frontline::store::Database;
 use serde_json::Value;
 
 /// The repository root, which holds the bundled content.
@@ -69,6 +73,8 @@ pub fn default_settings(data_dir: &Path) -> Settings {
         api_keys: Vec::new(),
         limits: Limits::default(),
         database_url: None,
+        bank_zone: Default::default(),
+        commitments: Default::default(),
     }
 }
 
@@ -89,6 +95,42 @@ pub async fn spawn_app_configured(
         address,
         client: reqwest::Client::new(),
         _data_dir: None,
+    }
+}
+
+/// A server whose clock the test moves (`hand`), with the commitments' follow-up rounds
+/// run by the test (`follow_up.tick()`), never on a timer.
+pub struct TimedApp {
+    pub app: TestApp,
+    pub hand: ClockHand,
+    pub follow_up: FollowUp<Database>,
+}
+
+/// A server at `at` on its own clock, with the test's settings on top of the defaults.
+pub async fn spawn_app_at(
+    data_dir: &Path,
+    at: DateTime<Utc>,
+    configure: impl FnOnce(&mut Settings),
+) -> TimedApp {
+    let mut settings = default_settings(data_dir);
+    settings.commitments.poll_ms = 0;
+    configure(&mut settings);
+    let services = tokio::task::spawn_blocking(bundled_services).await.unwrap();
+    let (clock, hand) = Clock::adjustable(at);
+    let application = Application::build_with_clock(&settings, services, clock)
+        .await
+        .expect("the server starts");
+    let address = format!("http://{}", application.address());
+    let follow_up = application.follow_up();
+    tokio::spawn(application.run_until_stopped());
+    TimedApp {
+        app: TestApp {
+            address,
+            client: reqwest::Client::new(),
+            _data_dir: None,
+        },
+        hand,
+        follow_up,
     }
 }
 

@@ -6,6 +6,7 @@ mod architecture;
 mod browser;
 mod check;
 mod cli;
+mod commitments;
 mod conversations;
 mod deliveries;
 mod delivery_crash;

@@ -306,6 +306,7 @@ async fn handed_off(store: &PostgresStore, n: usize) -> String {
                 payload,
             }],
             receipt: None,
+            commitments: &[],
         })
         .await
         .unwrap();

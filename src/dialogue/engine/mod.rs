@@ -8,7 +8,7 @@ mod reading;
 #[cfg(test)]
 mod tests;
 
-use super::calendar::deadline;
+use super::calendar::BankTime;
 use super::conversation::{Conversation, ConversationState, HandoffRef, Phase};
 use super::demands::{self, Mention};
 use super::escalation::{self, Signals};
@@ -32,7 +32,8 @@ pub struct TurnInput<'a> {
     pub text: Option<&'a str>,
     /// The understanding of the text, or of the intent a keypress stands for.
     pub understanding: MessageUnderstanding,
-    pub today: NaiveDate,
+    /// The bank's clock and calendar: every deadline the bot says is counted on it.
+    pub time: BankTime<'a>,
     /// How sure the channel is of what was said.
     pub speech: Speech,
 }
@@ -103,6 +104,10 @@ pub fn take_turn(
         focus: None,
         unresolved: None,
     };
+    // A returning customer hears first what the bank promised them, once.
+    if let Some((demand, made)) = turn.conversation.take_recall() {
+        turn.plan.say(Step::Recall { demand, made });
+    }
     match input.speech {
         Speech::Understood => turn.run(phase),
         Speech::Silence => turn.silence(&phase),
@@ -190,6 +195,14 @@ impl<'c> Turn<'_, 'c> {
         let answering =
             matches!(&phase, Phase::Slot { demand, slot } if self.answers(*demand, slot));
         if !answering && let Some((demand, worry)) = self.follow_up() {
+            // Asked about a promise whose day has passed: an apology and a person, at once.
+            if self.promise_missed(demand) {
+                self.forced = Some(HandoffDecision {
+                    reason: HandoffReason::CommitmentMissed,
+                    priority: Priority::High,
+                });
+                return;
+            }
             // A worry about the case (how long? my credit record?) is answered in the
             // case's context, and the question the bot was waiting for stays open. The
             // case was soothed when it was raised: only a visible feeling is soothed now.
@@ -245,6 +258,14 @@ impl<'c> Turn<'_, 'c> {
         }
     }
 
+    /// Whether the case's promise was due before today.
+    fn promise_missed(&self, demand: DemandIndex) -> bool {
+        self.conversation.ledger.get(demand).is_some_and(|d| {
+            self.conversation
+                .promise_missed(&d.intent, self.input.time.today())
+        })
+    }
+
     /// The deadline of a case: the one already promised, else the one its process gives
     /// from today.
     fn case_deadline(&self, demand: DemandIndex) -> Option<NaiveDate> {
@@ -259,7 +280,7 @@ impl<'c> Turn<'_, 'c> {
         promised.or_else(|| {
             intent
                 .commitment
-                .map(|commitment| deadline(self.input.today, commitment))
+                .map(|commitment| self.input.time.deadline(commitment))
         })
     }
 
@@ -621,7 +642,7 @@ impl<'c> Turn<'_, 'c> {
         if let Some(commitment) = intent.commitment {
             self.plan.say(Step::Commitment {
                 demand,
-                by: deadline(self.input.today, commitment),
+                by: self.input.time.deadline(commitment),
             });
         }
         if intent.handoff.when == HandoffWhen::WhenUnresolved {
@@ -722,6 +743,7 @@ impl<'c> Turn<'_, 'c> {
                 matches!(
                     s,
                     Step::Soothe { .. }
+                        | Step::Recall { .. }
                         | Step::Reassure { .. }
                         | Step::Guidance { .. }
                         | Step::Answer { .. }

@@ -32,6 +32,16 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
 }
 
+/// Noon on [`today`] in Beijing, on a calendar of weekends only.
+fn time() -> super::BankTime<'static> {
+    static WEEKENDS: OnceLock<crate::content::BankCalendar> = OnceLock::new();
+    super::BankTime {
+        calendar: WEEKENDS.get_or_init(crate::content::BankCalendar::weekends_only),
+        zone: crate::domain::BankZone::china(),
+        now: today().and_hms_opt(4, 0, 0).unwrap().and_utc(),
+    }
+}
+
 fn conversation() -> Conversation {
     Conversation::new(
         ConversationId::parse("phase-test").unwrap(),
@@ -80,7 +90,7 @@ fn turn(
         &TurnInput {
             text: Some(text),
             understanding,
-            today: today(),
+            time: time(),
             speech: Speech::Understood,
         },
         content(),
@@ -93,7 +103,7 @@ fn silence(conversation: &mut Conversation) -> TurnPlan {
         &TurnInput {
             text: None,
             understanding: MessageUnderstanding::nothing(),
-            today: today(),
+            time: time(),
             speech: Speech::Silence,
         },
         content(),

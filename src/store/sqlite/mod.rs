@@ -9,6 +9,7 @@ use sqlx::sqlite::{
 };
 
 use super::StoreError;
+use super::commitments_sql::commitment_store;
 use super::sql::sql_store;
 
 /// The database file inside the data dir.
@@ -22,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0004_scale_and_analytics.sql"),
     include_str!("../../../migrations/sqlite/0005_message_receipts.sql"),
     include_str!("../../../migrations/sqlite/0006_live_chat.sql"),
+    include_str!("../../../migrations/sqlite/0007_commitments.sql"),
 ];
 
 /// Connections: SQLite serialises writers anyway; a few readers keep GETs fast.
@@ -103,7 +105,11 @@ async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
 /// SQLite serves one process: its streams are woken in-process, nothing is announced.
 const NOTIFY: Option<&str> = None;
 
+/// SQLite serialises writers: the follow-up's claim needs no row locks.
+const LOCK_DUE: &str = "";
+
 sql_store!(SqliteStore, sqlx::Sqlite, CLAIM, NOTIFY);
+commitment_store!(SqliteStore, sqlx::Sqlite, LOCK_DUE);
 
 #[cfg(test)]
 mod tests {
