@@ -110,6 +110,8 @@ pub struct Example {
 pub struct Intent {
     pub id: IntentId,
     pub title: String,
+    /// How the bot names the problem to the customer; see [`Intent::spoken_title`].
+    pub customer_title: Option<String>,
     pub kind: IntentKind,
     pub urgency: Urgency,
     pub examples: Vec<Example>,
@@ -142,6 +144,11 @@ struct IntentFile {
     id: Spanned<String>,
     /// What staff and agents see.
     title: String,
+    /// How the bot names the problem to the customer (`ATM 吞钞的事`, `the transfer that
+    /// hasn't arrived`): the title is for staff and reads like a form. The title serves
+    /// when this is absent.
+    #[serde(default)]
+    customer_title: Option<String>,
     kind: IntentKind,
     #[serde(default)]
     urgency: Urgency,
@@ -324,6 +331,7 @@ impl Intent {
             act: ConversationAct::of(&id),
             id,
             title: file.title,
+            customer_title: file.customer_title.filter(|t| !t.trim().is_empty()),
             kind: file.kind,
             urgency: file.urgency,
             examples,
@@ -350,6 +358,12 @@ impl Intent {
     pub fn is_demand(&self) -> bool {
         self.kind != IntentKind::Conversation
             && self.handoff.reason != Some(HandoffReason::CustomerRequest)
+    }
+
+    /// The name of the problem in what the customer reads or hears: the customer title,
+    /// else the staff title.
+    pub fn spoken_title(&self) -> &str {
+        self.customer_title.as_deref().unwrap_or(&self.title)
     }
 
     /// The words by which a clause states this intent's problem: its problem phrases, or

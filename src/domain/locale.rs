@@ -49,13 +49,13 @@ impl Locale {
         }
     }
 
-    /// What goes between the items of a list that a template puts in quotation marks.
-    /// Chinese quotes the whole list once (`“挂失、转账”`); English quotes each item
-    /// (`"Card loss", "Transfer"`), so its separator closes the quotes and opens them again.
+    /// What goes between the names of the customer's problems in a reply. Chinese quotes
+    /// the whole list once (`“银行卡挂失、转账没到账”`); English names them in plain words
+    /// (`your lost card, the transfer that hasn't arrived`).
     pub fn quoted_list_separator(self) -> &'static str {
         match self {
             Locale::ZhCn => "、",
-            Locale::En => "\", \"",
+            Locale::En => ", ",
         }
     }
 

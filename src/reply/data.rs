@@ -29,9 +29,12 @@ pub fn base(content: &LocaleContent) -> Map<String, Value> {
     data
 }
 
-/// Adds an intent's title and knowledge-base facts.
+/// Adds the name the customer hears for an intent and its knowledge-base facts.
 pub fn with_intent(data: &mut Map<String, Value>, content: &LocaleContent, intent: &Intent) {
-    data.insert("title".into(), Value::String(intent.title.clone()));
+    data.insert(
+        "title".into(),
+        Value::String(intent.spoken_title().to_string()),
+    );
     data.insert(
         "facts".into(),
         facts_of(content, intent.knowledge.iter().map(|(id, _)| id.clone())),

@@ -353,7 +353,7 @@ impl Composition<'_> {
         let titles: Vec<&str> = intents
             .iter()
             .filter_map(|id| self.content.intent(id))
-            .map(|i| i.title.as_str())
+            .map(|i| i.spoken_title())
             .collect();
         Value::String(titles.join(self.content.locale.quoted_list_separator()))
     }

@@ -67,7 +67,7 @@ impl Composer {
         let longest_title = content
             .intents
             .iter()
-            .max_by_key(|i| limit.measure(&i.title));
+            .max_by_key(|i| limit.measure(i.spoken_title()));
         for (name, part) in &content.templates.system.parts {
             if *name == SystemPart::Synopsis {
                 continue; // read by agents, never spoken

@@ -249,7 +249,7 @@ async fn goodbye_with_an_open_demand_names_it_instead_of_closing() {
     app.say_zh("bye-1", "ATM吞了我的钱").await;
     let bye = app.say_zh("bye-1", "算了,再见").await;
     assert_eq!(bye["state"], "active", "{bye}");
-    assert!(text(&bye).contains("吞钞"), "{bye}");
+    assert!(text(&bye).contains("“ATM 吞钱”"), "{bye}");
     assert_eq!(demand_status(&bye, "atm_cash_retention"), Some("open"));
 }
 
