@@ -5,7 +5,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::helpers::{TestApp, repo_root, spawn_app};
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+
+use crate::helpers::{TestApp, repo_root, spawn_app, spawn_app_at};
 
 fn artefacts() -> PathBuf {
     repo_root().join("target/artefacts")
@@ -187,4 +190,48 @@ async fn the_analytics_page_charts_what_the_api_counts_and_exports_csv() {
     )
     .await;
     assert!(artefacts().join("analytics-desktop.png").is_file());
+}
+
+/// A promise past its due time waits in the agent console's queue of overdue promises;
+/// 已兑现 records it as kept by the agent, late.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_console_queues_overdue_promises_and_one_click_keeps_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // Monday 30 November 2026, 10:00 in Beijing.
+    let timed = spawn_app_at(
+        dir.path(),
+        Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap(),
+        |_| {},
+    )
+    .await;
+    let app = &timed.app;
+    app.say_zh("late-1", "柜员态度太差了").await;
+    let made = app
+        .post_json(
+            "/v1/commitments",
+            &json!({"conversation_id": "late-1", "intent": "service_attitude_complaint",
+                    "text": "两个工作日内回电", "working_days": 2, "agent": "a-7"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = made.body["id"].as_str().unwrap().to_string();
+    let due_by = made.body["due_by"].as_str().unwrap().to_string();
+    assert_eq!(due_by, "2026-12-02");
+    // Thursday 3 December, 09:00 in Beijing: past due; a follow-up round marks it.
+    timed
+        .hand
+        .set(Utc.with_ymd_and_hms(2026, 12, 3, 1, 0, 0).unwrap());
+    timed.follow_up.tick().await.unwrap();
+    run_against(
+        app,
+        "overdue.mjs",
+        &[
+            ("OVERDUE_ID", id),
+            ("OVERDUE_CONVERSATION", "late-1".to_string()),
+            ("OVERDUE_DUE_BY", due_by),
+        ],
+        "overdue queue: ok",
+    )
+    .await;
+    assert!(artefacts().join("overdue-queue.png").is_file());
 }
