@@ -363,6 +363,16 @@
     );
     setTile('handoff_rate', pct(t.handoff_rate), conversations ? `${int(handedOff)} 个会话转人工` : '本期没有会话');
     setTile('fallbacks', int(report.fallbacks), '客户发言未被识别的次数');
+    // The "promises kept" figure: of the commitments made in the period, how many were
+    // fulfilled by their due time; and how many are owed past due now.
+    const promises = report.commitments || {};
+    setTile(
+      'promises_on_time',
+      pct(promises.on_time_rate),
+      count(promises.made)
+        ? `承诺 ${int(promises.made)} 项 · 按时兑现 ${int(promises.fulfilled_on_time)} · 逾期未办 ${int(promises.overdue_now)}`
+        : '本期没有承诺',
+    );
   }
 
   /** A round step for about four grid lines up to `max`. */

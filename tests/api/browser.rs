@@ -180,8 +180,29 @@ async fn the_analytics_page_charts_what_the_api_counts_and_exports_csv() {
     app.say_zh("chart-fee", "为什么乱扣我年费,太过分了").await;
     app.say_zh("chart-human", "转人工").await;
     app.say_zh("chart-noise", "阿巴阿巴咕噜").await;
+    // Two promises made by an agent; one is kept in time: the on-time rate is 50%.
+    let mut promised = Vec::new();
+    for conversation in ["chart-fee", "chart-human"] {
+        let made = app
+            .post_json(
+                "/v1/commitments",
+                &json!({"conversation_id": conversation, "intent": "fee_dispute",
+                        "text": "两个工作日内回电", "working_days": 2, "agent": "a-7"}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        promised.push(made.body["id"].as_str().unwrap().to_string());
+    }
+    let kept = app
+        .post_json(
+            &format!("/v1/commitments/{}/fulfil", promised[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(kept.status, 200, "{}", kept.body);
     let expected = app.get("/v1/analytics").await;
     assert_eq!(expected.status, 200, "{}", expected.body);
+    assert_eq!(expected.body["commitments"]["on_time_rate"], 0.5);
     run_against(
         &app,
         "analytics.mjs",

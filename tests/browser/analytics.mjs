@@ -115,6 +115,14 @@ async function run(browser) {
   if (handoff !== pct(totals.handoff_rate)) fail('the 转人工率 tile', pct(totals.handoff_rate), handoff);
   const fallbacks = await tileValue(page, 'fallbacks');
   if (digits(fallbacks) !== String(expected.fallbacks)) fail('the 未识别次数 tile', String(expected.fallbacks), fallbacks);
+  const promises = expected.commitments;
+  if (!promises || !promises.made) fail('the report', 'commitments made in the period', JSON.stringify(promises));
+  const onTime = await tileValue(page, 'promises_on_time');
+  if (onTime !== pct(promises.on_time_rate)) fail('the 承诺按时兑现率 tile', pct(promises.on_time_rate), onTime);
+  const promisesSub = await page.locator('.tile[data-metric="promises_on_time"] .tile-sub').textContent();
+  if (!promisesSub.includes(`承诺 ${promises.made} 项`) || !promisesSub.includes(`按时兑现 ${promises.fulfilled_on_time}`)) {
+    fail('the 承诺按时兑现率 tile', `承诺 ${promises.made} 项 · 按时兑现 ${promises.fulfilled_on_time}`, promisesSub);
+  }
 
   step('3. the daily chart has a bar per day and series, heights to scale');
   const rects = await page.$$eval('#chart-daily svg rect[data-series]', (els) =>
