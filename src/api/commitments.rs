@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::paging::Paging;
+use super::paging::{Paging, status_filter};
 use super::query::parse_query;
 use super::{ApiError, AppState};
 use crate::content::Commitment;
@@ -63,14 +63,10 @@ fn instant(state: &AppState, name: &str, text: &str) -> Result<DateTime<Utc>, Ap
 
 impl ListParams {
     fn check(self, state: &AppState) -> Result<CommitmentQuery, ApiError> {
-        let status = match self.status.as_deref() {
-            None | Some("all") => None,
-            Some(other) => Some(other.parse::<CommitmentStatus>().map_err(|_| {
-                ApiError::InvalidField(format!(
-                    "status `{other}`: expected open, fulfilled, overdue, cancelled or all"
-                ))
-            })?),
-        };
+        let status = status_filter::<CommitmentStatus>(
+            self.status.as_deref(),
+            "open, fulfilled, overdue, cancelled",
+        )?;
         let paging = Paging::check(self.page, self.per_page)?;
         let conversation = self
             .conversation_id

@@ -6,7 +6,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::paging::Paging;
+use super::paging::{Paging, status_filter};
 use super::query::parse_query;
 use super::{ApiError, AppState};
 use crate::store::{Delivery, DeliveryQuery, DeliveryStatus};
@@ -73,14 +73,8 @@ pub async fn list(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let params: ListParams = parse_query(&request)?;
-    let status = match params.status.as_deref() {
-        None | Some("all") => None,
-        Some(other) => Some(other.parse::<DeliveryStatus>().map_err(|_| {
-            ApiError::InvalidField(format!(
-                "status `{other}`: expected pending, delivered, dead or all"
-            ))
-        })?),
-    };
+    let status =
+        status_filter::<DeliveryStatus>(params.status.as_deref(), "pending, delivered, dead")?;
     let paging = Paging::check(params.page, params.per_page)?;
     let mut rows = state
         .conversations

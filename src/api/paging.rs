@@ -36,3 +36,17 @@ impl Paging {
         more.then_some(self.page + 1)
     }
 }
+
+/// A list's `status` filter: absent or `all` means every status; anything else must be one
+/// of the list's statuses, and the error names them (`choices`, e.g. `open, fulfilled`).
+pub fn status_filter<S: std::str::FromStr>(
+    raw: Option<&str>,
+    choices: &str,
+) -> Result<Option<S>, ApiError> {
+    match raw {
+        None | Some("all") => Ok(None),
+        Some(other) => other.parse().map(Some).map_err(|_| {
+            ApiError::InvalidField(format!("status `{other}`: expected {choices} or all"))
+        }),
+    }
+}
