@@ -104,7 +104,10 @@ impl Application {
         // Deliveries left over from a previous run (a crash, a restart) resume at once.
         handoff::spawn_workers(store.clone(), &outbox, settings.delivery, metrics.clone())
             .context("cannot build the webhook client")?;
-        let live = Arc::new(LiveServices::new(services, settings.content_dir.clone()));
+        let live = Arc::new(
+            LiveServices::new(services, settings.content_dir.clone())
+                .with_model_cache(Arc::new(live::ModelFiles::in_data_dir(&settings.data_dir))),
+        );
         if let Some(every) = settings.content_poll {
             live::spawn_watcher(live.clone(), every);
         }

@@ -25,7 +25,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
-    let services = match Services::load(&settings.content_dir) {
+    // Unchanged content is not trained again: its models are kept in the data dir.
+    let models = crate::live::ModelFiles::in_data_dir(&settings.data_dir);
+    let services = match Services::load_cached(&settings.content_dir, &models) {
         Ok(services) => services,
         Err(LoadError::Content(errors)) => {
             eprintln!("{errors}");

@@ -5,6 +5,7 @@
 //! flight; new requests see the new snapshot. A reload that fails (a broken file) changes
 //! nothing: the last good content keeps serving.
 
+mod model_files;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -15,9 +16,10 @@ use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 
 use crate::content::{Catalog, ContentError, ContentErrors};
-use crate::nlu::Understanding;
+use crate::nlu::{ModelCache, NoModelCache, Understanding};
 use crate::reply::Composer;
 
+pub use model_files::ModelFiles;
 pub use watch::spawn_watcher;
 
 /// Loaded content and what was trained and compiled from it.
@@ -40,16 +42,22 @@ pub enum LoadError {
 impl Services {
     /// Loads the content under `content_dir` and trains the models.
     pub fn load(content_dir: &Path) -> Result<Services, LoadError> {
+        Self::load_cached(content_dir, &NoModelCache)
+    }
+
+    /// Loads the content under `content_dir`, and the models from `models` where it
+    /// holds them for this content (training the others).
+    pub fn load_cached(content_dir: &Path, models: &dyn ModelCache) -> Result<Services, LoadError> {
         let started = Instant::now();
         let catalog = Catalog::load(content_dir)?;
         let loaded = started.elapsed();
-        let understanding = Understanding::train(&catalog)?;
+        let understanding = Understanding::train_cached(&catalog, models)?;
         let composer = Composer::new(&catalog);
         tracing::info!(
             version = %catalog.version(),
             load_ms = loaded.as_millis() as u64,
-            train_ms = (started.elapsed() - loaded).as_millis() as u64,
-            "content loaded and models trained"
+            models_ms = (started.elapsed() - loaded).as_millis() as u64,
+            "content loaded and models ready"
         );
         Ok(Services {
             catalog: Arc::new(catalog),
@@ -85,6 +93,8 @@ pub struct LiveServices {
     last_reload: Mutex<Option<ReloadOutcome>>,
     /// One reload at a time: two would train twice and race to swap.
     reloading: tokio::sync::Mutex<()>,
+    /// Where reloads keep and find trained models.
+    models: Arc<dyn ModelCache>,
 }
 
 impl LiveServices {
@@ -95,7 +105,14 @@ impl LiveServices {
             loaded_at: Mutex::new(Utc::now()),
             last_reload: Mutex::new(None),
             reloading: tokio::sync::Mutex::new(()),
+            models: Arc::new(NoModelCache),
         }
+    }
+
+    /// Reloads keep their trained models in `models` (and find them there).
+    pub fn with_model_cache(mut self, models: Arc<dyn ModelCache>) -> LiveServices {
+        self.models = models;
+        self
     }
 
     /// The snapshot to serve one request with, start to finish.
@@ -123,7 +140,9 @@ impl LiveServices {
     pub async fn reload(&self) -> ReloadOutcome {
         let _one_at_a_time = self.reloading.lock().await;
         let dir = self.content_dir.clone();
-        let loaded = tokio::task::spawn_blocking(move || Services::load(&dir)).await;
+        let models = Arc::clone(&self.models);
+        let loaded =
+            tokio::task::spawn_blocking(move || Services::load_cached(&dir, models.as_ref())).await;
         let before = self.current().catalog.version().as_str().to_string();
         let outcome = match loaded {
             Ok(Ok(services)) => {

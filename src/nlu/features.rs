@@ -73,10 +73,12 @@ const PINYIN_NGRAMS: std::ops::RangeInclusive<usize> = 1..=3;
 const ZH_CHAR_NGRAMS: std::ops::RangeInclusive<usize> = 1..=3;
 const EN_CHAR_NGRAMS: std::ops::RangeInclusive<usize> = 3..=5;
 
-/// Turns messages into [`Analysis`] for one locale.
+/// Turns messages into [`Analysis`] for one locale. Cloning shares the segmenter (its
+/// dictionary is tens of megabytes), so the phone's analyser costs little memory.
+#[derive(Clone)]
 pub struct Analyser {
     locale: Locale,
-    segmenter: Segmenter,
+    segmenter: std::sync::Arc<Segmenter>,
     keywords: Option<(AhoCorasick, Vec<u64>)>,
     /// Also features of how the message sounds (Chinese pinyin): for speech recognised
     /// on the phone, where homophones stand in for the right characters.
@@ -111,7 +113,7 @@ impl Analyser {
             .flatten();
         Analyser {
             locale,
-            segmenter: Segmenter::new(locale, dictionary),
+            segmenter: std::sync::Arc::new(Segmenter::new(locale, dictionary)),
             keywords,
             spoken: false,
         }

@@ -32,7 +32,9 @@ pub use emotion::{Emotion, EmotionDetector};
 pub use entities::{Entity, EntityExtractor, bare_number};
 pub use features::{Analyser, Analysis};
 pub use folds::stratified_folds;
-pub use model::{Calibration, IntentModel, Label, LabelledText, Ranking, TrainError};
+pub use model::{
+    Calibration, IntentModel, Label, LabelledText, ModelSnapshot, Ranking, RestoreError, TrainError,
+};
 pub use normalize::{Normalized, normalize};
 
 /// At most this many candidates are reported (API contract).
@@ -244,6 +246,69 @@ struct LocaleUnderstanding {
     negators: Vec<String>,
 }
 
+/// The version of the models' code: features, training and scoring. A saved model of
+/// another version is never loaded. Bump it with any change to them; the probes a
+/// snapshot carries catch a forgotten bump, but they are the second line, not the first.
+pub const MODEL_VERSION: u32 = 1;
+
+/// Which trained model a saved one is: of which content, locale and ear.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelKey {
+    pub locale: Locale,
+    /// The phone's model, which also hears how words sound.
+    pub spoken: bool,
+    pub content_version: String,
+    pub model_version: u32,
+}
+
+impl std::fmt::Display for ModelKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ear = if self.spoken { "-spoken" } else { "" };
+        write!(f, "{}{ear}", self.locale.as_str())
+    }
+}
+
+/// Where trained models are kept between starts, so that unchanged content is not
+/// trained again. A cache answers only for the exact key it was given; whatever it
+/// returns is still checked (see [`IntentModel::restore`]).
+pub trait ModelCache: Send + Sync {
+    fn get(&self, key: &ModelKey) -> Option<ModelSnapshot>;
+    fn put(&self, key: &ModelKey, snapshot: &ModelSnapshot);
+}
+
+/// No cache: every model is trained.
+pub struct NoModelCache;
+
+impl ModelCache for NoModelCache {
+    fn get(&self, _: &ModelKey) -> Option<ModelSnapshot> {
+        None
+    }
+
+    fn put(&self, _: &ModelKey, _: &ModelSnapshot) {}
+}
+
+/// A model from the cache when it holds a good one for `key`, else trained (and saved).
+fn cached_or_trained(
+    cache: &dyn ModelCache,
+    key: &ModelKey,
+    analyser: &Analyser,
+    examples: &[LabelledText],
+    threshold: f32,
+) -> Result<IntentModel, TrainError> {
+    if let Some(snapshot) = cache.get(key) {
+        match IntentModel::restore(snapshot, analyser, examples, threshold) {
+            Ok(model) => {
+                tracing::info!(model = %key, "saved model restored");
+                return Ok(model);
+            }
+            Err(why) => tracing::warn!(model = %key, %why, "saved model refused; training"),
+        }
+    }
+    let model = IntentModel::train(analyser, examples, threshold)?;
+    cache.put(key, &model.snapshot(analyser, examples));
+    Ok(model)
+}
+
 /// The trained understanding of every locale of a catalog.
 pub struct Understanding {
     locales: BTreeMap<Locale, LocaleUnderstanding>,
@@ -372,17 +437,33 @@ impl LocaleUnderstanding {
 impl Understanding {
     /// Trains the models of every locale on the catalog's examples.
     pub fn train(catalog: &Catalog) -> Result<Understanding, TrainError> {
+        Self::train_cached(catalog, &NoModelCache)
+    }
+
+    /// The models of every locale: restored from `cache` where it holds them for this
+    /// content and code, trained (and put in the cache) where not.
+    pub fn train_cached(
+        catalog: &Catalog,
+        cache: &dyn ModelCache,
+    ) -> Result<Understanding, TrainError> {
         let mut locales = BTreeMap::new();
         for content in catalog.locales() {
             let lexicon = &content.lexicon;
             let analyser = analyser_for(content);
             let examples = training_examples(content);
             let threshold = content.out_of_scope.threshold;
-            let model = IntentModel::train(&analyser, &examples, threshold)?;
+            let key = |spoken| ModelKey {
+                locale: content.locale,
+                spoken,
+                content_version: catalog.version().as_str().to_string(),
+                model_version: MODEL_VERSION,
+            };
+            let model = cached_or_trained(cache, &key(false), &analyser, &examples, threshold)?;
             let spoken = match content.locale {
                 Locale::ZhCn => {
-                    let analyser = analyser_for(content).spoken();
-                    let model = IntentModel::train(&analyser, &examples, threshold)?;
+                    let analyser = analyser.clone().spoken();
+                    let model =
+                        cached_or_trained(cache, &key(true), &analyser, &examples, threshold)?;
                     Some((analyser, model))
                 }
                 Locale::En => None,

@@ -82,6 +82,34 @@ impl LinearSvm {
         }
     }
 
+    /// The weights as saved: row offsets, (class, weight) entries, one bias per class.
+    pub fn parts(&self) -> (&[u32], &[(u32, f32)], &[f32]) {
+        (&self.offsets, &self.entries, &self.bias)
+    }
+
+    /// A machine from [`LinearSvm::parts`]; `None` when they do not fit together (offsets
+    /// that do not rise to the number of entries, a class without a bias).
+    pub fn from_parts(
+        offsets: Vec<u32>,
+        entries: Vec<(u32, f32)>,
+        bias: Vec<f32>,
+    ) -> Option<LinearSvm> {
+        let rises = offsets.first() == Some(&0)
+            && offsets.windows(2).all(|w| w[0] <= w[1])
+            && offsets.last().map(|&n| n as usize) == Some(entries.len());
+        let classes_known = entries.iter().all(|&(c, _)| (c as usize) < bias.len());
+        (rises && classes_known).then_some(LinearSvm {
+            offsets,
+            entries,
+            bias,
+        })
+    }
+
+    /// Number of features the machine was trained on.
+    pub fn features(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
     /// The signed distance of `x` to each class's separating hyperplane.
     pub fn margins(&self, x: &SparseVector) -> Vec<f32> {
         let mut scores = self.bias.clone();

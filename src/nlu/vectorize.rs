@@ -85,6 +85,31 @@ impl Vectorizer {
         Vectorizer { index, idf }
     }
 
+    /// The vocabulary in index order (feature hash of each index) and its idf: what a
+    /// saved model keeps.
+    pub fn parts(&self) -> (Vec<u64>, &[f32]) {
+        let mut hashes = vec![0u64; self.idf.len()];
+        for (&hash, &at) in &self.index {
+            hashes[at as usize] = hash;
+        }
+        (hashes, &self.idf)
+    }
+
+    /// A vectorizer from [`Vectorizer::parts`]; `None` when they do not fit together.
+    pub fn from_parts(hashes: &[u64], idf: Vec<f32>) -> Option<Vectorizer> {
+        if hashes.len() != idf.len() {
+            return None;
+        }
+        let mut index = FeatureIndex::default();
+        index.reserve(hashes.len());
+        for (at, &hash) in hashes.iter().enumerate() {
+            if index.insert(hash, at as u32).is_some() {
+                return None;
+            }
+        }
+        Some(Vectorizer { index, idf })
+    }
+
     /// Number of features in the vocabulary.
     pub fn len(&self) -> usize {
         self.idf.len()

@@ -100,7 +100,7 @@ pub async fn instance(database: &TestDatabase, receiver: Option<&Receiver>) -> T
     .keeping(data_dir)
 }
 
-fn customer_lines(view: &Value) -> Vec<String> {
+pub fn customer_lines(view: &Value) -> Vec<String> {
     view["transcript"]
         .as_array()
         .unwrap()

@@ -7,6 +7,8 @@
 //! internal cross-validation: the setting that decides held-out examples best at the
 //! content's out-of-scope threshold, and among those the one with the lowest log-loss.
 
+mod snapshot;
+
 use rayon::prelude::*;
 
 use super::features::{Analyser, Analysis};
@@ -15,6 +17,8 @@ use super::retrieval::{ExampleIndex, Hit};
 use super::svm::{LinearSvm, SvmSettings};
 use super::vectorize::Vectorizer;
 use crate::domain::IntentId;
+
+pub use snapshot::{ModelSnapshot, RestoreError};
 
 /// What an example is labelled with.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -175,26 +179,9 @@ impl IntentModel {
         if examples.is_empty() {
             return Err(TrainError::NoExamples);
         }
-        let mut intents: Vec<IntentId> = examples
-            .iter()
-            .filter_map(|(_, label)| match label {
-                Label::Intent(id) => Some(id.clone()),
-                Label::OutOfScope => None,
-            })
-            .collect();
-        intents.sort();
-        intents.dedup();
-        let has_out_of_scope = examples
-            .iter()
-            .any(|(_, label)| **label == Label::OutOfScope);
+        let labels: Vec<&Label> = examples.iter().map(|(_, label)| *label).collect();
+        let (intents, has_out_of_scope, classes) = classes_of(&labels);
         let n_classes = intents.len() + usize::from(has_out_of_scope);
-        let classes: Vec<u32> = examples
-            .iter()
-            .map(|(_, label)| match label {
-                Label::Intent(id) => intents.binary_search(id).unwrap_or_default() as u32,
-                Label::OutOfScope => intents.len() as u32,
-            })
-            .collect();
         let all: Vec<&Analysis> = examples.iter().map(|(analysis, _)| *analysis).collect();
         let out_of_scope = has_out_of_scope.then_some(intents.len() as u32);
         let calibration = calibrate(&all, &classes, n_classes, out_of_scope, threshold)?;
@@ -216,10 +203,15 @@ impl IntentModel {
         &self.intents
     }
 
+    /// Every class's confidence for an analysed message, in class order.
+    fn probabilities(&self, analysis: &Analysis) -> Vec<f32> {
+        let (margins, hits) = self.fitted.raw_scores(analysis);
+        combine(&margins, &hits, self.calibration)
+    }
+
     /// Ranks every intent for an analysed message.
     pub fn rank(&self, analysis: &Analysis) -> Ranking {
-        let (margins, hits) = self.fitted.raw_scores(analysis);
-        let probabilities = combine(&margins, &hits, self.calibration);
+        let probabilities = self.probabilities(analysis);
         let out_of_scope = if self.has_out_of_scope {
             probabilities[self.intents.len()]
         } else {
@@ -238,6 +230,29 @@ impl IntentModel {
             threshold: self.threshold,
         }
     }
+}
+
+/// The classes of labelled examples: the intents in order (class `i` is `intents[i]`),
+/// whether there is an out-of-scope class (the last), and each example's class.
+fn classes_of(labels: &[&Label]) -> (Vec<IntentId>, bool, Vec<u32>) {
+    let mut intents: Vec<IntentId> = labels
+        .iter()
+        .filter_map(|label| match label {
+            Label::Intent(id) => Some(id.clone()),
+            Label::OutOfScope => None,
+        })
+        .collect();
+    intents.sort();
+    intents.dedup();
+    let has_out_of_scope = labels.iter().any(|label| **label == Label::OutOfScope);
+    let classes = labels
+        .iter()
+        .map(|label| match label {
+            Label::Intent(id) => intents.binary_search(id).unwrap_or_default() as u32,
+            Label::OutOfScope => intents.len() as u32,
+        })
+        .collect();
+    (intents, has_out_of_scope, classes)
 }
 
 fn softmax(scores: &[f32], temperature: f32) -> Vec<f32> {
