@@ -17,6 +17,8 @@ use frontline::domain::Locale;
 use frontline::nlu::{MessageUnderstanding, Understanding, Utterance};
 
 const ZH_MESSAGE: &str = "昨天下午三点在人民路支行的ATM取两千块,钱没出来卡里却扣了,气死我了!";
+/// README's demo message, the one `benches/load` sends to `/v1/parse`.
+const DEMO_MESSAGE: &str = "昨天下午三点在人民路支行的ATM取两千块,钱没出来卡里却扣了";
 const EN_MESSAGE: &str = "The ATM at the Renmin Road branch kept my 500 dollars yesterday at 3pm!";
 const SCALED_INTENTS: usize = 1_000;
 /// The scaled case's size when the test suite only checks that the benchmark runs.
@@ -118,9 +120,22 @@ fn bundled(c: &mut Criterion) {
     c.bench_function("parse/zh-CN/bundled", |b| {
         b.iter(|| parse(&understanding, black_box(ZH_MESSAGE), Locale::ZhCn))
     });
+    c.bench_function("parse/zh-CN/demo", |b| {
+        b.iter(|| parse(&understanding, black_box(DEMO_MESSAGE), Locale::ZhCn))
+    });
     c.bench_function("parse/en/bundled", |b| {
         b.iter(|| parse(&understanding, black_box(EN_MESSAGE), Locale::En))
     });
+}
+
+/// Whether a benchmark named `id` is asked for: `cargo bench --bench parse -- bundled`
+/// names a filter, as criterion reads it (a part of the name).
+fn wanted(id: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| id.contains(f.as_str()))
 }
 
 /// Whether this is a measuring run (`cargo bench`) rather than `cargo test --all-targets`
@@ -136,12 +151,20 @@ fn scaled(c: &mut Criterion) {
     } else {
         SMOKE_INTENTS
     };
+    let ids = [
+        format!("parse/zh-CN/{intents}-intents"),
+        format!("parse/en/{intents}-intents"),
+    ];
+    if !ids.iter().any(|id| wanted(id)) {
+        // Filtered out: not minutes of training for nothing.
+        return;
+    }
     let dir = scaled_content(intents);
     let understanding = train(dir.path());
-    c.bench_function(&format!("parse/zh-CN/{intents}-intents"), |b| {
+    c.bench_function(&ids[0], |b| {
         b.iter(|| parse(&understanding, black_box(ZH_MESSAGE), Locale::ZhCn))
     });
-    c.bench_function(&format!("parse/en/{intents}-intents"), |b| {
+    c.bench_function(&ids[1], |b| {
         b.iter(|| parse(&understanding, black_box(EN_MESSAGE), Locale::En))
     });
 }

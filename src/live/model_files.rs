@@ -8,7 +8,7 @@
 //! file that fails any check is trained over, never trusted. Files are written whole and
 //! renamed into place, so a crash mid-write leaves the old file or none.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -33,22 +33,29 @@ impl ModelFiles {
         self.dir.join(format!("{key}.model"))
     }
 
+    /// Reads a model, checking the checksum as the bytes stream through the parser: the
+    /// file is never held whole in memory (it is megabytes, and memory freed at start-up
+    /// stays resident). The snapshot is returned only once the checksum matched.
     fn read(&self, key: &ModelKey) -> Result<ModelSnapshot, String> {
-        let bytes = std::fs::read(self.path(key)).map_err(|e| e.to_string())?;
-        let split = bytes
-            .iter()
-            .position(|&b| b == b'\n')
-            .ok_or("no header line")?;
-        let (header, body) = (&bytes[..split], &bytes[split + 1..]);
-        let header = std::str::from_utf8(header).map_err(|_| "the header is not text")?;
+        let file = std::fs::File::open(self.path(key)).map_err(|e| e.to_string())?;
+        let mut reader = BufReader::new(file);
+        let mut header = String::new();
+        reader
+            .read_line(&mut header)
+            .map_err(|_| "the header is not text")?;
         let expected = format!("{MAGIC} {} {} ", key.model_version, key.content_version);
-        let Some(checksum) = header.strip_prefix(&expected) else {
+        let Some(checksum) = header.trim_end_matches('\n').strip_prefix(&expected) else {
             return Err("it is of other content or another model version".into());
         };
-        if checksum != format!("{:x}", Sha256::digest(body)) {
+        let mut body = Checksummed {
+            inner: reader,
+            hasher: Sha256::new(),
+        };
+        let parsed: Result<ModelSnapshot, _> = serde_json::from_reader(&mut body);
+        if checksum != format!("{:x}", body.hasher.finalize()) {
             return Err("its checksum does not match: the file is damaged".into());
         }
-        serde_json::from_slice(body).map_err(|e| format!("it does not parse: {e}"))
+        parsed.map_err(|e| format!("it does not parse: {e}"))
     }
 
     fn write(&self, key: &ModelKey, snapshot: &ModelSnapshot) -> std::io::Result<()> {
@@ -89,5 +96,19 @@ impl ModelCache for ModelFiles {
             // Not fatal: the model serves from memory; the next start trains again.
             tracing::warn!(dir = %self.dir.display(), error = %e, "could not save the model");
         }
+    }
+}
+
+/// A reader that hashes what is read through it.
+struct Checksummed<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Checksummed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
 }

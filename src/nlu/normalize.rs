@@ -50,8 +50,36 @@ fn fold(c: char) -> char {
     }
 }
 
+const HAN: std::ops::RangeInclusive<char> = '\u{4E00}'..='\u{9FFF}';
+
 fn has_han(chars: &[char]) -> bool {
-    chars.iter().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+    chars.iter().any(|c| HAN.contains(c))
+}
+
+/// Whether converting to simplified may change `c`: a Han character the conversion
+/// changes on its own, or any other character outside ASCII (kept to the conversion, to
+/// be safe). Most messages are all simplified already, and the conversion was a tenth of
+/// a parse: it is skipped for them. Which Han characters change is found once, by
+/// converting each of them alone.
+fn may_change(c: char) -> bool {
+    static CHANGES: std::sync::LazyLock<Vec<bool>> = std::sync::LazyLock::new(|| {
+        let all: String = HAN.flat_map(|c| [c, '\n']).collect();
+        let converted = to_simplified(&all);
+        let changed: Vec<bool> = HAN
+            .zip(converted.split('\n'))
+            .map(|(c, after)| after.chars().ne([c]))
+            .collect();
+        if changed.len() == HAN.count() {
+            changed
+        } else {
+            vec![true; HAN.count()]
+        }
+    });
+    if HAN.contains(&c) {
+        CHANGES[c as usize - *HAN.start() as usize]
+    } else {
+        !c.is_ascii()
+    }
 }
 
 /// Traditional to simplified Chinese with OpenCC's `t2s` dictionaries (Apache-2.0, built
@@ -71,7 +99,7 @@ pub fn normalize(text: &str) -> Normalized {
     // Traditional characters appear in both locales (Hong Kong and Taiwan customers write
     // in either language); converting is skipped when the conversion would change the
     // length, which keeps offsets exact (it happens only for rare phrase-level rules).
-    if has_han(&folded) {
+    if has_han(&folded) && folded.iter().any(|&c| may_change(c)) {
         let joined: String = folded.iter().collect();
         let simplified = to_simplified(&joined);
         let chars: Vec<char> = simplified.chars().collect();

@@ -40,10 +40,24 @@ const CODE_CHARS: std::ops::RangeInclusive<usize> = 4..=32;
 /// Most filler characters between the word and the code.
 const MAX_FILLER: usize = 6;
 
+/// Whether a keyword may start with `c` (lower case): called at every character of every
+/// text masked (messages, replies, and stored text when it is read back), so most
+/// characters are ruled out with one lookup before any keyword is compared.
+fn may_start_keyword(c: char) -> bool {
+    static INITIALS: std::sync::LazyLock<Vec<char>> = std::sync::LazyLock::new(|| {
+        let mut first: Vec<char> = KEYWORDS.iter().filter_map(|k| k.chars().next()).collect();
+        first.sort_unstable();
+        first.dedup();
+        first
+    });
+    INITIALS.binary_search(&c).is_ok()
+}
+
 fn keyword_at(chars: &[char], at: usize) -> Option<usize> {
-    // Called at every character of every message: rule out most keywords by their first
-    // character before comparing the rest.
     let first = chars.get(at)?.to_ascii_lowercase();
+    if !may_start_keyword(first) {
+        return None;
+    }
     KEYWORDS
         .iter()
         .filter(|k| k.starts_with(first))

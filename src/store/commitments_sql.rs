@@ -106,7 +106,7 @@ macro_rules! commitment_store {
                 &self,
                 commitment: &$crate::store::StoredCommitment,
             ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 Self::insert_commitments(&mut *tx, std::slice::from_ref(commitment)).await?;
                 tx.commit().await?;
                 Ok(())
@@ -118,7 +118,7 @@ macro_rules! commitment_store {
                 settlement: &$crate::store::Settlement,
             ) -> Result<Option<$crate::store::Settled>, $crate::store::StoreError> {
                 use $crate::domain::CommitmentStatus;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let (changed, wanted) = match settlement {
                     $crate::store::Settlement::Fulfil { by, at } => (
                         sqlx::query(
@@ -170,7 +170,7 @@ macro_rules! commitment_store {
             ) -> Result<Vec<$crate::store::OutboxEntry>, $crate::store::StoreError> {
                 use $crate::domain::FollowUpEvent;
                 let ms = now.timestamp_millis();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // Writes first, so that SQLite takes its write lock before reading (a read
                 // that later writes could find its snapshot stale); on PostgreSQL it
                 // touches no row.

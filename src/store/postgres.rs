@@ -50,6 +50,11 @@ impl PostgresStore {
         migrate(&pool).await?;
         Ok(PostgresStore { pool })
     }
+
+    /// A write transaction: PostgreSQL's row locks let writers run side by side.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
 }
 
 async fn migrate(pool: &PgPool) -> Result<(), StoreError> {

@@ -252,7 +252,7 @@ macro_rules! sql_store {
                 let conversation = write.conversation;
                 let id = conversation.id.as_str();
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let saved = match write.stored {
                     None => sqlx::query(
                         "INSERT INTO conversations \
@@ -364,7 +364,7 @@ macro_rules! sql_store {
                 let conversation = write.conversation;
                 let id = conversation.id.as_str();
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // Also the row lock that keeps this conversation's events in id order.
                 let saved = sqlx::query(
                     "UPDATE conversations SET state = $1, status = $2, updated_at = $3 \

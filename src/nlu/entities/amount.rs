@@ -75,7 +75,7 @@ pub fn find(chars: &[char]) -> Vec<Found> {
         };
         let end = i + number.len;
         let after = skip_spaces(chars, end);
-        let unit = longest_at(chars, after, UNITS).map(|(_, n)| n);
+        let unit = longest_at(chars, after, UNITS.iter().copied()).map(|(_, n)| n);
         let prefixed = PREFIXES.iter().find(|p| {
             let before = chars[..i]
                 .iter()

@@ -1,7 +1,7 @@
 //! The last four digits of a card: `尾号1234`, `后四位是1234`, `ending in 1234`.
 
 use super::Found;
-use super::text::{longest_at, skip_spaces, word_starts_at};
+use super::text::{Initials, longest_at, skip_spaces, word_starts_at};
 use crate::domain::EntityKind;
 use crate::privacy::digit_value_of;
 
@@ -23,6 +23,9 @@ const CUES: &[&str] = &[
     "last four",
     "last 4",
 ];
+static CUE_INITIALS: std::sync::LazyLock<Initials> =
+    std::sync::LazyLock::new(|| Initials::of(CUES.iter().copied()));
+
 /// Words allowed between the cue and the digits (`尾号是`, `后四位为:`, `last four are`).
 const FILLERS: &[&str] = &[
     "是",
@@ -40,7 +43,11 @@ pub fn find(chars: &[char]) -> Vec<Found> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        let Some((cue, len)) = longest_at(chars, i, CUES) else {
+        if !CUE_INITIALS.may_start(chars[i]) {
+            i += 1;
+            continue;
+        }
+        let Some((cue, len)) = longest_at(chars, i, CUES.iter().copied()) else {
             i += 1;
             continue;
         };
@@ -51,7 +58,7 @@ pub fn find(chars: &[char]) -> Vec<Found> {
         let mut at = i + len;
         for _ in 0..3 {
             at = skip_spaces(chars, at);
-            match longest_at(chars, at, FILLERS) {
+            match longest_at(chars, at, FILLERS.iter().copied()) {
                 Some((_, n)) => at += n,
                 None => break,
             }

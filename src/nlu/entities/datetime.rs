@@ -5,8 +5,8 @@
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use super::Found;
-use super::numbers::number_at;
-use super::text::{longest_at, matches_at, skip_spaces, word_at};
+use super::numbers::{may_start_number, number_at};
+use super::text::{Initials, longest_at, matches_at, skip_spaces, word_at, word_starts_at};
 use crate::domain::EntityKind;
 
 /// A part of the day, which decides whether `3点` is 03:00 or 15:00.
@@ -160,6 +160,17 @@ const AGO_UNITS: &[(&str, i64)] = &[
     ("周", 7),
 ];
 
+/// Words before a count back (`about an hour ago`, `大概两天前`).
+const AGO_LEADS: &[&str] = &[
+    "about ",
+    "around ",
+    "roughly ",
+    "maybe ",
+    "大概",
+    "大约",
+    "差不多",
+];
+
 /// Counts an English `ago` may start with, beside digits; longer phrases first.
 const EN_COUNTS: &[(&str, i64)] = &[
     ("a couple of", 2),
@@ -179,15 +190,7 @@ const EN_COUNTS: &[(&str, i64)] = &[
 /// back from today.
 fn ago_at(chars: &[char], at: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
     let mut i = at;
-    for lead in [
-        "about ",
-        "around ",
-        "roughly ",
-        "maybe ",
-        "大概",
-        "大约",
-        "差不多",
-    ] {
+    for lead in AGO_LEADS {
         if matches_at(chars, i, lead) && (!lead.is_ascii() || word_at(chars, i, lead.trim())) {
             i += lead.chars().count();
             break;
@@ -205,14 +208,14 @@ fn ago_at(chars: &[char], at: usize, today: NaiveDate) -> Option<(NaiveDate, usi
         n
     };
     i = skip_spaces(chars, i);
-    let (unit, len) = longest_at(chars, i, &AGO_UNITS.iter().map(|u| u.0).collect::<Vec<_>>())?;
+    let (unit, len) = longest_at(chars, i, AGO_UNITS.iter().map(|u| u.0))?;
     i += len;
     let days = AGO_UNITS.iter().find(|u| u.0 == unit).map_or(0, |u| u.1) * count;
     let tail = if unit.is_ascii() {
         let at_ago = skip_spaces(chars, i);
         word_at(chars, at_ago, "ago").then(|| at_ago + 3 - i)?
     } else {
-        longest_at(chars, i, &["以前", "之前", "前"])?.1
+        longest_at(chars, i, ["以前", "之前", "前"])?.1
     };
     if unit.is_ascii() && !word_at(chars, i - len, unit) {
         return None;
@@ -226,30 +229,27 @@ fn day_at(chars: &[char], at: usize, today: NaiveDate) -> Option<(NaiveDate, usi
     if let Some(found) = ago_at(chars, at, today) {
         return Some(found);
     }
-    if let Some((word, len)) = longest_at(
-        chars,
-        at,
-        &DAY_OFFSETS.iter().map(|d| d.0).collect::<Vec<_>>(),
-    ) {
+    if let Some((word, len)) = longest_at(chars, at, DAY_OFFSETS.iter().map(|d| d.0)) {
         if word.is_ascii() && !word_at(chars, at, word) {
             return None;
         }
         let offset = DAY_OFFSETS.iter().find(|d| d.0 == word).map_or(0, |d| d.1);
         return Some((shift(today, offset), len));
     }
-    if let Some((prefix, len)) = longest_at(chars, at, WEEK_PREFIXES) {
+    if let Some((prefix, len)) = longest_at(chars, at, WEEK_PREFIXES.iter().copied()) {
         let weekday = chars.get(at + len).copied().and_then(zh_weekday)?;
         let last_week = prefix.starts_with('上');
         return Some((past_weekday(today, weekday, last_week), len + 1));
     }
-    for &(name, weekday) in EN_WEEKDAYS {
-        for (lead, last_week) in [("last ", true), ("on ", false), ("", false)] {
-            let phrase = format!("{lead}{name}");
-            if word_at(chars, at, &phrase) {
-                return Some((
-                    past_weekday(today, weekday, last_week),
-                    phrase.chars().count(),
-                ));
+    if chars.get(at).is_some_and(char::is_ascii_alphabetic) && word_starts_at(chars, at) {
+        for &(name, weekday) in EN_WEEKDAYS {
+            for (lead, last_week) in [("last ", true), ("on ", false), ("", false)] {
+                if matches_at(chars, at, lead) && word_at(chars, at + lead.len(), name) {
+                    return Some((
+                        past_weekday(today, weekday, last_week),
+                        lead.len() + name.len(),
+                    ));
+                }
             }
         }
     }
@@ -359,7 +359,7 @@ fn en_date_at(chars: &[char], at: usize, today: NaiveDate) -> Option<(NaiveDate,
 }
 
 fn part_at(chars: &[char], at: usize) -> Option<(PartOfDay, usize)> {
-    let (word, len) = longest_at(chars, at, &PARTS.iter().map(|p| p.0).collect::<Vec<_>>())?;
+    let (word, len) = longest_at(chars, at, PARTS.iter().map(|p| p.0))?;
     if word.is_ascii() && !word_at(chars, at, word) {
         return None;
     }
@@ -448,11 +448,34 @@ fn to_24h(hour: u32, part: Option<PartOfDay>, pm: Option<bool>) -> u32 {
     }
 }
 
+/// Whether a date or a time may start with `c`: a number, or the first character of one
+/// of the words above. [`find`] looks at every character of every message; most of them
+/// are ruled out here at the cost of one lookup.
+fn may_start(c: char) -> bool {
+    static INITIALS: std::sync::LazyLock<Initials> = std::sync::LazyLock::new(|| {
+        Initials::of(
+            DAY_OFFSETS
+                .iter()
+                .map(|d| d.0)
+                .chain(PARTS.iter().map(|p| p.0))
+                .chain(WEEK_PREFIXES.iter().copied())
+                .chain(EN_WEEKDAYS.iter().map(|d| d.0))
+                .chain(EN_MONTHS.iter().copied())
+                .chain(EN_COUNTS.iter().map(|c| c.0))
+                .chain(AGO_LEADS.iter().copied())
+                .chain(["last ", "on ", "at "]),
+        )
+    });
+    may_start_number(c) || INITIALS.may_start(c)
+}
+
 pub fn find(chars: &[char], today: NaiveDate) -> Vec<Found> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        if i > 0 && chars[i - 1].is_ascii_alphanumeric() && chars[i].is_ascii_alphanumeric() {
+        if !may_start(chars[i])
+            || (i > 0 && chars[i - 1].is_ascii_alphanumeric() && chars[i].is_ascii_alphanumeric())
+        {
             i += 1;
             continue;
         }
@@ -509,7 +532,7 @@ const PLAN_MARKERS: &[&str] = &["还要", "还得", "要用", "得用", "就要"
 
 fn plan_follows(chars: &[char], end: usize) -> bool {
     let at = skip_spaces(chars, end);
-    longest_at(chars, at, PLAN_MARKERS).is_some()
+    longest_at(chars, at, PLAN_MARKERS.iter().copied()).is_some()
 }
 
 /// Drops trailing spaces and a dangling `的` from a span.

@@ -2,7 +2,7 @@
 //! street (`中山路`, `解放大街88号`), or in English `Renmin Road branch`.
 
 use super::Found;
-use super::text::{matches_at, word_ends_at};
+use super::text::{Initials, matches_at, word_ends_at};
 use crate::domain::EntityKind;
 
 /// Characters that cannot be part of a place name: they end the backward scan from a
@@ -48,13 +48,29 @@ fn name_start(chars: &[char], end: usize) -> usize {
     start
 }
 
-pub fn find(chars: &[char], suffixes: &[String]) -> Vec<Found> {
+/// The content's place suffixes (`支行`, `网点`), longest first, with their initials.
+pub struct Suffixes {
+    words: Vec<String>,
+    initials: Initials,
+}
+
+impl Suffixes {
+    pub fn new(words: Vec<String>) -> Suffixes {
+        let initials = Initials::of(words.iter().map(String::as_str));
+        Suffixes { words, initials }
+    }
+}
+
+pub fn find(chars: &[char], suffixes: &Suffixes) -> Vec<Found> {
     let mut found: Vec<Found> = Vec::new();
     let overlaps =
         |found: &[Found], s: usize, e: usize| found.iter().any(|f| s < f.end && f.start < e);
 
     for at in 0..chars.len() {
-        for suffix in suffixes {
+        if !suffixes.initials.may_start(chars[at]) {
+            continue;
+        }
+        for suffix in &suffixes.words {
             if !matches_at(chars, at, suffix) {
                 continue;
             }
@@ -158,7 +174,7 @@ mod tests {
     fn places(text: &str) -> Vec<String> {
         let chars: Vec<char> = text.chars().collect();
         let suffixes = vec!["支行".to_string(), "网点".to_string()];
-        find(&chars, &suffixes)
+        find(&chars, &Suffixes::new(suffixes))
             .into_iter()
             .map(|f| f.value)
             .collect()

@@ -85,7 +85,7 @@ fn rank(kind: EntityKind) -> u8 {
 
 /// Extracts entities for one locale.
 pub struct EntityExtractor {
-    location_suffixes: Vec<String>,
+    location_suffixes: location::Suffixes,
 }
 
 impl EntityExtractor {
@@ -96,7 +96,9 @@ impl EntityExtractor {
             .collect();
         // Longest first, so `营业网点` wins over `网点`.
         location_suffixes.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
-        EntityExtractor { location_suffixes }
+        EntityExtractor {
+            location_suffixes: location::Suffixes::new(location_suffixes),
+        }
     }
 
     /// Finds the entities of a message: `message` is the message screened for personal

@@ -174,6 +174,15 @@ pub fn starts_number(c: char) -> bool {
     ascii_or_wide_digit(c).is_some() || chinese_digit(c).is_some() || small_unit(c) == Some(10.0)
 }
 
+/// Whether [`number_at`] may find a number starting with `c` (it may still not): a
+/// digit, a Chinese numeral or a unit (`百`, `万`). A cheap test before the parse.
+pub fn may_start_number(c: char) -> bool {
+    ascii_or_wide_digit(c).is_some()
+        || chinese_digit(c).is_some()
+        || small_unit(c).is_some()
+        || large_unit(c).is_some()
+}
+
 /// A value as an API string: `2000`, `2000.5`.
 pub fn format_value(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {

@@ -1,5 +1,24 @@
 //! Small helpers for scanning normalised text by characters.
 
+/// The first characters of a list of words: entity finders look at every character of
+/// every message, and most characters start none of their words. One lookup here rules
+/// such a position out before any word is compared.
+pub struct Initials(Vec<char>);
+
+impl Initials {
+    pub fn of<'w>(words: impl IntoIterator<Item = &'w str>) -> Initials {
+        let mut first: Vec<char> = words.into_iter().filter_map(|w| w.chars().next()).collect();
+        first.sort_unstable();
+        first.dedup();
+        Initials(first)
+    }
+
+    /// Whether one of the words may start with `c`.
+    pub fn may_start(&self, c: char) -> bool {
+        self.0.binary_search(&c).is_ok()
+    }
+}
+
 /// Whether `word` occurs in `chars` at `at`.
 pub fn matches_at(chars: &[char], at: usize, word: &str) -> bool {
     (at..)
@@ -7,12 +26,19 @@ pub fn matches_at(chars: &[char], at: usize, word: &str) -> bool {
         .all(|(i, c)| chars.get(i) == Some(&c))
 }
 
-/// The longest of `words` at `at`, with its length in characters.
-pub fn longest_at<'w>(chars: &[char], at: usize, words: &[&'w str]) -> Option<(&'w str, usize)> {
+/// The longest of `words` at `at`, with its length in characters. Called at every
+/// character of a message for several word lists, so it takes them as they are (no list
+/// built per call) and rules a word out by its first character.
+pub fn longest_at<'w>(
+    chars: &[char],
+    at: usize,
+    words: impl IntoIterator<Item = &'w str>,
+) -> Option<(&'w str, usize)> {
+    let first = *chars.get(at)?;
     words
-        .iter()
-        .filter(|w| matches_at(chars, at, w))
-        .map(|w| (*w, w.chars().count()))
+        .into_iter()
+        .filter(|w| w.starts_with(first) && matches_at(chars, at, w))
+        .map(|w| (w, w.chars().count()))
         .max_by_key(|(_, n)| *n)
 }
 

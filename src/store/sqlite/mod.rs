@@ -37,7 +37,12 @@ const CLAIM: &str = "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms 
                   AND next_attempt_ms <= $3 ORDER BY next_attempt_ms, id LIMIT $4)";
 
 pub struct SqliteStore {
+    /// Reads, and the few writes of one statement.
     pool: SqlitePool,
+    /// Transactions: one connection, so writers queue here in turn instead of meeting
+    /// SQLite's lock and sleeping in its busy handler (which, under load, cost more than
+    /// the writes themselves).
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -60,10 +65,19 @@ impl SqliteStore {
             .busy_timeout(std::time::Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         migrate(&pool).await?;
-        Ok(SqliteStore { pool })
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore { pool, writer })
+    }
+
+    /// A write transaction, on the one writer connection.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.writer.begin().await
     }
 }
 
