@@ -40,8 +40,8 @@ pub struct SqliteStore {
     /// Reads, and the few writes of one statement.
     pool: SqlitePool,
     /// Transactions: one connection, so writers queue here in turn instead of meeting
-    /// SQLite's lock and sleeping in its busy handler (which, under load, cost more than
-    /// the writes themselves).
+    /// SQLite's write lock and sleeping in its busy handler until it is free. SQLite runs
+    /// one writer at a time either way; queueing keeps the waits short (README, load).
     writer: SqlitePool,
 }
 
