@@ -59,8 +59,10 @@ async fn client(
                     enough.notify_one();
                 }
             }
+            // Refused (busy): not acknowledged, nothing to find later; go on.
+            Ok(_) => continue,
             // The server died with this turn in flight: it was never acknowledged.
-            _ => return,
+            Err(_) => return,
         }
     }
 }
@@ -80,7 +82,15 @@ async fn answered_turns_survive_a_sigkill(database_url: Option<&str>) {
     let clients: Vec<_> = (0..CLIENTS)
         .map(|n| tokio::spawn(client(base.clone(), n, answered.clone(), enough.clone())))
         .collect();
-    enough.notified().await;
+    // A guard, not a clock: if the clients never get that far, say why instead of hanging.
+    tokio::time::timeout(std::time::Duration::from_secs(300), enough.notified())
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "{ANSWERED_BEFORE_KILL} turns were not answered\n{}",
+                log_tail(&first_log)
+            )
+        });
     bot.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix
     bot.wait().unwrap();
     for c in clients {
