@@ -3,12 +3,12 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::{START_PATIENCE, log_tail, repo_root, wait_ready};
+use crate::helpers::{START_PATIENCE, log_tail, serve_command, wait_ready};
 use crate::receiver::{Receiver, SECRET, free_address};
 
 /// A `frontline serve` process on `address` with a config file that pushes to `receiver`;
@@ -35,17 +35,11 @@ secret_env = "DESK_WEBHOOK_SECRET"
         ),
     )
     .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["serve", "--addr", address, "--content"])
-        .arg(repo_root())
-        .arg("--data-dir")
-        .arg(data_dir.join("data"))
+    serve_command(address, &data_dir.join("data"), log)
         .arg("--config")
         .arg(&config)
         .env("DESK_WEBHOOK_SECRET", SECRET)
         .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).expect("a log file"))
         .spawn()
         .expect("the binary starts")
 }

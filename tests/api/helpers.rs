@@ -283,6 +283,20 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `frontline serve` of the real binary on `address` with the bundled content and
+/// `data_dir`, its log (stderr) into `log`: the caller adds flags and spawns it.
+pub fn serve_command(address: &str, data_dir: &Path, log: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"));
+    command
+        .args(["serve", "--addr", address, "--content"])
+        .arg(repo_root())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).expect("a log file"));
+    command
+}
+
 /// Long enough for a debug build to train its models and start.
 pub const START_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
 

@@ -3,11 +3,11 @@
 //! before, and trains over a damaged file rather than trusting it.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{repo_root, wait_ready};
+use crate::helpers::{serve_command, wait_ready};
 use crate::receiver::free_address;
 
 const MODELS: [&str; 3] = ["zh-CN.model", "zh-CN-spoken.model", "en.model"];
@@ -21,14 +21,8 @@ struct Server {
 impl Server {
     async fn start(data_dir: &Path, log: &Path) -> Server {
         let address = free_address().to_string();
-        let child = Command::new(env!("CARGO_BIN_EXE_frontline"))
-            .args(["serve", "--addr", &address, "--content"])
-            .arg(repo_root())
-            .arg("--data-dir")
-            .arg(data_dir)
+        let child = serve_command(&address, data_dir, log)
             .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).expect("a log file"))
             .spawn()
             .expect("the binary starts");
         let server = Server {

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::helpers::{log_tail, repo_root, wait_ready};
+use crate::helpers::{log_tail, serve_command, wait_ready};
 use crate::postgres::{TestDatabase, customer_lines};
 use crate::receiver::free_address;
 
@@ -21,14 +21,7 @@ const ANSWERED_BEFORE_KILL: usize = 300;
 const TURNS_EACH: usize = 8;
 
 fn serve(data_dir: &Path, database_url: Option<&str>, address: &str, log: &Path) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_frontline"));
-    command
-        .args(["serve", "--addr", address, "--content"])
-        .arg(repo_root())
-        .arg("--data-dir")
-        .arg(data_dir)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).expect("a log file"));
+    let mut command = serve_command(address, data_dir, log);
     if let Some(url) = database_url {
         command.args(["--database-url", url]);
     }
