@@ -7,6 +7,7 @@
 
 mod conflicts;
 mod examples;
+mod faq;
 mod source;
 mod templates;
 
@@ -81,7 +82,13 @@ pub struct CheckOptions {
     pub conflict_confidence: f32,
     /// The bank day the check runs on: the calendar must reach beyond it.
     pub today: NaiveDate,
+    /// FAQ answers last reviewed longer ago than this are reported.
+    pub faq_max_age_days: u32,
 }
+
+/// How long an FAQ answer may go without a review against its source: a bank revises
+/// fees and limits at least yearly.
+pub const DEFAULT_FAQ_MAX_AGE_DAYS: u32 = 365;
 
 impl Default for CheckOptions {
     fn default() -> Self {
@@ -89,6 +96,7 @@ impl Default for CheckOptions {
             conflicts: true,
             conflict_confidence: DEFAULT_CONFLICT_CONFIDENCE,
             today: Clock::system().bank_today(),
+            faq_max_age_days: DEFAULT_FAQ_MAX_AGE_DAYS,
         }
     }
 }
@@ -190,6 +198,14 @@ fn check_locale(
     findings.extend(templates::missing_disclosures(files, content));
     findings.extend(templates::unknown_variables(files, content));
     findings.extend(templates::long_ivr_prompts(files, content, composer));
+    findings.extend(faq::duplicate_questions(content));
+    findings.extend(faq::stale_reviews(
+        content,
+        options.today,
+        options.faq_max_age_days,
+    ));
+    findings.extend(faq::forbidden_phrases(content));
+    findings.extend(faq::long_short_answers(content));
     if options.conflicts {
         findings.extend(conflicts::conflicts(
             files,

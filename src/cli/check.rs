@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::check::{CheckOptions, DEFAULT_CONFLICT_CONFIDENCE, check};
+use crate::check::{CheckOptions, DEFAULT_CONFLICT_CONFIDENCE, DEFAULT_FAQ_MAX_AGE_DAYS, check};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -20,6 +20,9 @@ pub struct CheckArgs {
     /// The bank day to check the calendar against (YYYY-MM-DD) [default: today]
     #[arg(long, value_name = "DATE")]
     today: Option<chrono::NaiveDate>,
+    /// Report FAQ answers last reviewed more than this many days ago
+    #[arg(long, default_value_t = DEFAULT_FAQ_MAX_AGE_DAYS, value_name = "DAYS")]
+    faq_max_age: u32,
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
@@ -31,6 +34,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             today: args
                 .today
                 .unwrap_or_else(|| crate::domain::Clock::system().bank_today()),
+            faq_max_age_days: args.faq_max_age,
         },
     );
     for finding in &report.findings {

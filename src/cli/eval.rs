@@ -52,6 +52,12 @@ pub struct EvalArgs {
     /// matrix as a heatmap, and the misread examples.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["utterances", "baseline"])]
     html: Option<PathBuf>,
+    /// Measure the knowledge base's FAQ instead of the intents: hit@1 and MRR on held-out
+    /// question variants (k-fold over each entry's variants), answers right and wrong at
+    /// the content's threshold, and false answers on the out-of-scope messages; exit code
+    /// 1 below the targets (hit@1 90% zh-CN, 85% en; false answers at most 5%).
+    #[arg(long, conflicts_with_all = ["train", "test", "utterances", "baseline", "demands"])]
+    faq: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -74,6 +80,9 @@ pub fn run(args: EvalArgs) -> ExitCode {
     }
     if let Some(path) = &args.utterances {
         return run_utterances(&args, path);
+    }
+    if args.faq {
+        return run_faq(&args);
     }
     match (&args.train, &args.test) {
         (Some(train), Some(test)) => run_dataset(&args, train, test),
@@ -121,7 +130,7 @@ fn run_dataset(
     });
     match eval::train_test(locale, &train, &test, threshold) {
         Ok(report) => {
-            if let Err(code) = write_html(args, std::slice::from_ref(&report)) {
+            if let Err(code) = write_html(args, std::slice::from_ref(&report), &[]) {
                 return code;
             }
             if args.json {
@@ -178,8 +187,14 @@ fn run_content(args: &EvalArgs) -> ExitCode {
             }
         }
     }
-    if let Err(code) = write_html(args, &reports) {
-        return code;
+    if args.html.is_some() {
+        let faq = match faq_reports(args, &catalog) {
+            Ok(faq) => faq,
+            Err(code) => return code,
+        };
+        if let Err(code) = write_html(args, &reports, &faq) {
+            return code;
+        }
     }
     if args.json {
         let examples: usize = reports.iter().map(|r| r.examples).sum();
@@ -209,12 +224,79 @@ fn run_content(args: &EvalArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The FAQ figures of every locale asked for that has an FAQ.
+fn faq_reports(args: &EvalArgs, catalog: &Catalog) -> Result<Vec<eval::FaqReport>, ExitCode> {
+    let mut reports = Vec::new();
+    for content in catalog
+        .locales()
+        .filter(|c| args.locale.is_none_or(|l| l == c.locale))
+    {
+        match eval::evaluate_faq(content, usize::from(args.folds)) {
+            Ok(Some(report)) => reports.push(report),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("frontline eval: {}: {e}", content.locale);
+                return Err(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(reports)
+}
+
+/// `frontline eval --faq`.
+fn run_faq(args: &EvalArgs) -> ExitCode {
+    let root = args.content.clone().unwrap_or_else(|| PathBuf::from("."));
+    let catalog = match Catalog::load(&root) {
+        Ok(catalog) => catalog,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return ExitCode::from(2);
+        }
+    };
+    let reports = match faq_reports(args, &catalog) {
+        Ok(reports) => reports,
+        Err(code) => return code,
+    };
+    if reports.is_empty() {
+        eprintln!("frontline eval: no FAQ entries (knowledge-base/<locale>/faq/)");
+        return ExitCode::from(2);
+    }
+    if let Err(code) = write_html(args, &[], &reports) {
+        return code;
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).unwrap_or_default()
+        );
+    } else {
+        for report in &reports {
+            println!("{}", eval::render_faq_report(report));
+        }
+    }
+    if reports.iter().all(|r| r.meets_targets()) {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "frontline eval: below the FAQ targets (hit@1 {:.0}% zh-CN, {:.0}% en; false answers at most {:.0}%)",
+            eval::FAQ_HIT_TARGET_ZH * 100.0,
+            eval::FAQ_HIT_TARGET_EN * 100.0,
+            eval::FAQ_FALSE_ANSWER_TARGET * 100.0
+        );
+        ExitCode::from(1)
+    }
+}
+
 /// Writes the HTML report when `--html` asks for one; `Err`: the exit code of a failure.
-fn write_html(args: &EvalArgs, reports: &[EvalReport]) -> Result<(), ExitCode> {
+fn write_html(
+    args: &EvalArgs,
+    reports: &[EvalReport],
+    faq: &[eval::FaqReport],
+) -> Result<(), ExitCode> {
     let Some(path) = &args.html else {
         return Ok(());
     };
-    match std::fs::write(path, eval::render_html(reports)) {
+    match std::fs::write(path, eval::render_html(reports, faq)) {
         Ok(()) => {
             eprintln!("frontline eval: report written to {}", path.display());
             Ok(())

@@ -1,21 +1,30 @@
-//! `frontline schema`: the JSON Schema of intent files, generated from the Rust types the
-//! loader reads. The committed copy (`schemas/intent.schema.json`) is what editors use; a
-//! test keeps it equal to this output.
+//! `frontline schema`: the JSON Schema of intent files (or, with `--faq`, of FAQ topic
+//! files), generated from the Rust types the loader reads. The committed copies
+//! (`schemas/intent.schema.json`, `schemas/faq.schema.json`) are what editors use; a test
+//! keeps them equal to this output.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::content::intent_schema;
+use crate::content::{faq_schema, intent_schema};
 
 #[derive(Debug, clap::Args)]
 pub struct SchemaArgs {
     /// Write it here instead of standard output
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// The schema of the knowledge base's FAQ topic files instead
+    #[arg(long)]
+    faq: bool,
 }
 
 pub fn run(args: SchemaArgs) -> ExitCode {
-    let text = serde_json::to_string_pretty(&intent_schema()).unwrap_or_default() + "\n";
+    let schema = if args.faq {
+        faq_schema()
+    } else {
+        intent_schema()
+    };
+    let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
     match args.out {
         None => {
             print!("{text}");

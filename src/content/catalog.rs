@@ -9,6 +9,7 @@ use super::acts::ConversationAct;
 use super::calendar::{BankCalendar, CALENDAR_FILE};
 use super::dictionary::{DictionaryWord, parse_dictionary};
 use super::error::{ContentError, ContentErrors};
+use super::faq::{self, FACTS_FILE, FAQ_DIR, Faq, FaqMatching, MATCHING_FILE};
 use super::intent::Intent;
 use super::knowledge::Article;
 use super::lexicon::Lexicon;
@@ -38,6 +39,8 @@ pub struct LocaleContent {
     pub lexicon: Lexicon,
     pub dictionary: Vec<DictionaryWord>,
     pub knowledge: BTreeMap<KnowledgeId, Article>,
+    /// Questions and answers for what no intent claims (empty when the locale has none).
+    pub faq: Faq,
     pub templates: ReplyTemplates,
 }
 
@@ -222,7 +225,7 @@ fn load_locale(
         ));
     }
 
-    let knowledge = load_knowledge(
+    let (knowledge, faq) = load_knowledge(
         &root.join(KNOWLEDGE_DIR).join(locale.as_str()),
         version,
         errors,
@@ -269,6 +272,7 @@ fn load_locale(
         lexicon,
         dictionary,
         knowledge,
+        faq,
         templates,
     })
 }
@@ -287,13 +291,19 @@ fn read_named(
     Some((name, read(path, version, errors)?))
 }
 
+/// The articles of a locale, and its FAQ (the `faq` folder).
 fn load_knowledge(
     dir: &Path,
     version: &mut super::version::VersionBuilder,
     errors: &mut ContentErrors,
-) -> BTreeMap<KnowledgeId, Article> {
+) -> (BTreeMap<KnowledgeId, Article>, Faq) {
     let mut articles = BTreeMap::new();
+    let mut faq = Faq::default();
     for path in content_files(dir, errors) {
+        if path.is_dir() && path.file_name().and_then(|n| n.to_str()) == Some(FAQ_DIR) {
+            faq = load_faq(&path, version, errors);
+            continue;
+        }
         if path.extension().and_then(|e| e.to_str()) != Some("md") {
             errors.push(ContentError::new(
                 &path,
@@ -312,7 +322,58 @@ fn load_knowledge(
             Err(e) => errors.0.extend(e.0),
         }
     }
-    articles
+    (articles, faq)
+}
+
+/// `faq/`: the facts first (the answers use them), the matching settings, then one file
+/// per topic.
+fn load_faq(
+    dir: &Path,
+    version: &mut super::version::VersionBuilder,
+    errors: &mut ContentErrors,
+) -> Faq {
+    let files = content_files(dir, errors);
+    let mut facts = BTreeMap::new();
+    let mut matching = FaqMatching::default();
+    let mut topics = Vec::new();
+    let special = |path: &Path, name: &str| path.file_name().and_then(|n| n.to_str()) == Some(name);
+    if let Some(path) = files.iter().find(|p| special(p, FACTS_FILE))
+        && let Some(text) = read(path, version, errors)
+    {
+        match faq::parse_facts(path, &text) {
+            Ok(found) => facts = found,
+            Err(e) => errors.0.extend(e.0),
+        }
+    }
+    for path in &files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name == FACTS_FILE {
+            continue;
+        }
+        if name.starts_with('_') && name != MATCHING_FILE || !name.ends_with(".yaml") {
+            errors.push(ContentError::new(
+                path,
+                1,
+                format!("not an FAQ file: expected <topic>.yaml, {FACTS_FILE} or {MATCHING_FILE}"),
+            ));
+            continue;
+        }
+        let Some(text) = read(path, version, errors) else {
+            continue;
+        };
+        let parsed = if name == MATCHING_FILE {
+            faq::parse_matching(path, &text).map(|m| matching = m)
+        } else {
+            faq::parse_topic(path, &text, &facts).map(|entries| topics.push(entries))
+        };
+        if let Err(e) = parsed {
+            errors.0.extend(e.0);
+        }
+    }
+    faq::assemble(topics, matching, errors)
 }
 
 /// `_replies.yaml` and one file per intent: every intent must be able to answer.

@@ -32,14 +32,14 @@ struct FrontMatter {
 /// Facts are short texts; numbers are accepted and kept as written.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum FactValue {
+pub(super) enum FactValue {
     Text(String),
     Integer(i64),
     Number(f64),
 }
 
 impl FactValue {
-    fn into_text(self) -> String {
+    pub(super) fn into_text(self) -> String {
         match self {
             FactValue::Text(t) => t,
             FactValue::Integer(i) => i.to_string(),

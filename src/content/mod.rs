@@ -6,6 +6,7 @@ mod calendar;
 mod catalog;
 mod dictionary;
 mod error;
+mod faq;
 mod intent;
 mod ivr;
 mod knowledge;
@@ -21,6 +22,7 @@ pub use catalog::{
 };
 pub use dictionary::DictionaryWord;
 pub use error::{ContentError, ContentErrors};
+pub use faq::{FAQ_DIR, Faq, FaqEntry, FaqMatching, MIN_QUESTIONS, faq_schema};
 pub use intent::{
     Commitment, Example, HandoffPolicy, HandoffWhen, Intent, IntentKind, Slot, Urgency,
     intent_schema,

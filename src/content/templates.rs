@@ -131,6 +131,12 @@ pub enum SystemPart {
     /// A returning customer's earlier case recalled, first thing: `{{title}}`, `{{made}}`
     /// (the day it was raised), `{{slots.x}}`, `{{commitment.deadline}}`.
     Recall,
+    /// After an answer from the knowledge base's FAQ: where it comes from, `{{source}}`,
+    /// and when it was last checked, `{{reviewed}}`. Not said on the phone.
+    FaqCitation,
+    /// Asks which of two or three FAQ questions the customer meant (offered as quick
+    /// replies).
+    FaqChoices,
     /// The one or two sentences a human agent reads first in a handoff summary:
     /// `{{intents}}` (titles), `{{details}}` (what the customer said of the slots).
     Synopsis,
@@ -213,6 +219,8 @@ struct SystemFile {
     say_again: Option<PartFile>,
     back_to_bot: Option<PartFile>,
     recall: Option<PartFile>,
+    faq_citation: Option<PartFile>,
+    faq_choices: Option<PartFile>,
     #[serde(default)]
     quick_replies: BTreeMap<SystemPart, Vec<String>>,
     #[serde(default)]
@@ -329,6 +337,8 @@ pub fn parse_system(
         (SystemPart::SayAgain, "say_again", file.say_again),
         (SystemPart::BackToBot, "back_to_bot", file.back_to_bot),
         (SystemPart::Recall, "recall", file.recall),
+        (SystemPart::FaqCitation, "faq_citation", file.faq_citation),
+        (SystemPart::FaqChoices, "faq_choices", file.faq_choices),
     ];
     let mut parts = BTreeMap::new();
     for (name, key, part_file) in named {

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::ledger::DemandIndex;
 use crate::content::IntentKind;
-use crate::domain::{FollowUpId, HandoffReason, IntentId, Priority, SlotName};
+use crate::domain::{FaqId, FollowUpId, HandoffReason, IntentId, Priority, SlotName};
 use crate::nlu::Emotion;
 
 /// One thing to say.
@@ -59,6 +59,16 @@ pub enum Step {
     /// demand, so it is never in the ledger.
     Answer {
         intent: IntentId,
+    },
+    /// A plain question no intent claims, answered from the knowledge base's FAQ with its
+    /// source cited: not a demand, so it is never in the ledger.
+    KnowledgeAnswer {
+        entry: FaqId,
+    },
+    /// Two or three FAQ entries too close to tell apart: which one was meant, as quick
+    /// replies (each entry's canonical question, which a tap sends back).
+    KnowledgeChoices {
+        entries: Vec<FaqId>,
     },
     /// The answer to a worry about an open or settled case (how long, the credit record),
     /// in the case's own context.

@@ -99,6 +99,13 @@ snake_id!(
     "knowledge-base id"
 );
 
+snake_id!(
+    /// A question-and-answer entry of the knowledge base's FAQ (`card_activation`), unique
+    /// within a locale: `/v1/parse` reports it and the audit names it.
+    FaqId,
+    "FAQ entry id"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

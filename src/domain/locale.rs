@@ -68,6 +68,16 @@ impl Locale {
         date.format(pattern).to_string()
     }
 
+    /// A date with its year, as a document's date is written: `2026年10月12日`,
+    /// `12 October 2026`.
+    pub fn full_date(self, date: NaiveDate) -> String {
+        let pattern = match self {
+            Locale::ZhCn => "%Y年%-m月%-d日",
+            Locale::En => "%-d %B %Y",
+        };
+        date.format(pattern).to_string()
+    }
+
     /// The order of the fields of a [`Locale::spoken_date`], as SSML's `say-as` names it
     /// in its `format` attribute (`md`: month first).
     pub fn spoken_date_order(self) -> &'static str {

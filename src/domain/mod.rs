@@ -33,7 +33,9 @@ pub use handoff::{HandoffId, HandoffReason, Priority};
 pub use idempotency_key::{
     IdempotencyKey, IdempotencyKeyError, MAX_IDEMPOTENCY_KEY_LEN, idempotency_key_pattern,
 };
-pub use ids::{FollowUpId, IdError, IntentId, KnowledgeId, SlotName, TraitName, WebhookName};
+pub use ids::{
+    FaqId, FollowUpId, IdError, IntentId, KnowledgeId, SlotName, TraitName, WebhookName,
+};
 pub use locale::{Locale, LocaleError};
 pub use message_text::{MAX_MESSAGE_CHARS, MessageText, MessageTextError};
 pub use role::Role;

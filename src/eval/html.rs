@@ -6,6 +6,7 @@
 use handlebars::Handlebars;
 use serde::Serialize;
 
+use super::faq::FaqReport;
 use super::metrics::{ConfusionMatrix, EvalReport, OUT_OF_SCOPE};
 use super::{Method, report::percent};
 
@@ -19,6 +20,51 @@ const WEAK_F1: f64 = 0.9;
 struct Page {
     title: String,
     locales: Vec<LocaleView>,
+    faq: Vec<FaqView>,
+}
+
+/// The FAQ figures of one locale (`frontline eval --faq`).
+#[derive(Serialize)]
+struct FaqView {
+    locale: String,
+    entries: usize,
+    questions: usize,
+    folds: usize,
+    threshold: String,
+    hit_at_1: String,
+    mrr: String,
+    answered_right: String,
+    answered_wrong: String,
+    offered_as_choice: String,
+    out_of_scope_messages: usize,
+    false_answers: String,
+    sweep: Vec<SweepRow>,
+    misses: Vec<FaqMissRow>,
+    miss_count: usize,
+    false_answered: Vec<FalseAnswerRow>,
+    false_count: usize,
+}
+
+#[derive(Serialize)]
+struct SweepRow {
+    threshold: String,
+    right: String,
+    wrong: String,
+    choice: String,
+    false_answers: String,
+}
+
+#[derive(Serialize)]
+struct FaqMissRow {
+    question: String,
+    expected: String,
+    got: String,
+}
+
+#[derive(Serialize)]
+struct FalseAnswerRow {
+    text: String,
+    entry: String,
 }
 
 #[derive(Serialize)]
@@ -88,24 +134,71 @@ struct MisreadRow {
     predicted: String,
 }
 
-/// Renders the reports of one run (one per locale) as an HTML page.
-pub fn render_html(reports: &[EvalReport]) -> String {
+/// Renders the reports of one run (one per locale, intents and FAQ) as an HTML page.
+pub fn render_html(reports: &[EvalReport], faq: &[FaqReport]) -> String {
+    let mut locales: Vec<String> = reports.iter().map(|r| r.locale.to_string()).collect();
+    locales.extend(faq.iter().map(|r| r.locale.to_string()));
+    locales.dedup();
     let page = Page {
-        title: format!(
-            "Frontline understanding report · {}",
-            reports
-                .iter()
-                .map(|r| r.locale.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        title: format!("Frontline understanding report · {}", locales.join(", ")),
         locales: reports.iter().map(locale_view).collect(),
+        faq: faq.iter().map(faq_view).collect(),
     };
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
     registry
         .render_template(TEMPLATE, &page)
         .unwrap_or_else(|e| panic!("the bundled report template is broken: {e}"))
+}
+
+fn faq_view(report: &FaqReport) -> FaqView {
+    FaqView {
+        locale: report.locale.to_string(),
+        entries: report.entries,
+        questions: report.questions,
+        folds: report.folds,
+        threshold: format!("{:.2}", report.threshold),
+        hit_at_1: percent(report.hit_at_1),
+        mrr: format!("{:.3}", report.mrr),
+        answered_right: percent(report.answered_right),
+        answered_wrong: percent(report.answered_wrong),
+        offered_as_choice: percent(report.offered_as_choice),
+        out_of_scope_messages: report.out_of_scope_messages,
+        false_answers: percent(report.false_answers),
+        sweep: report
+            .sweep
+            .iter()
+            .map(|row| SweepRow {
+                threshold: format!("{:.2}", row.threshold),
+                right: percent(row.answered_right),
+                wrong: percent(row.answered_wrong),
+                choice: percent(row.offered_as_choice),
+                false_answers: percent(row.false_answers),
+            })
+            .collect(),
+        misses: report
+            .misses
+            .iter()
+            .map(|m| FaqMissRow {
+                question: m.question.clone(),
+                expected: m.expected.to_string(),
+                got: m
+                    .got
+                    .as_ref()
+                    .map_or("nothing".to_string(), |g| g.to_string()),
+            })
+            .collect(),
+        miss_count: report.misses.len(),
+        false_answered: report
+            .false_answered
+            .iter()
+            .map(|(text, entry)| FalseAnswerRow {
+                text: text.clone(),
+                entry: entry.to_string(),
+            })
+            .collect(),
+        false_count: report.false_answered.len(),
+    }
 }
 
 fn locale_view(report: &EvalReport) -> LocaleView {

@@ -6,6 +6,7 @@
 mod compare;
 mod dataset;
 mod demands;
+mod faq;
 mod html;
 mod metrics;
 mod report;
@@ -26,6 +27,10 @@ pub use dataset::{DatasetError, read_labelled_csv};
 pub use demands::{
     DEMAND_PRECISION_TARGET, DEMAND_RECALL_TARGET, DemandMiss, DemandReport, DemandSet,
     DemandSetError, LabelledMessage, evaluate_demands, read_demand_set, render_demand_report,
+};
+pub use faq::{
+    FAQ_FALSE_ANSWER_TARGET, FAQ_HIT_TARGET_EN, FAQ_HIT_TARGET_ZH, FaqMiss, FaqReport,
+    FaqThresholdRow, evaluate_faq, render_faq_report,
 };
 pub use html::render_html;
 pub use metrics::{Confusion, ConfusionMatrix, EvalReport, IntentFigures, Misread, OUT_OF_SCOPE};

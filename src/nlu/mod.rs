@@ -10,6 +10,7 @@ mod clauses;
 mod cues;
 mod emotion;
 pub mod entities;
+mod faq;
 mod features;
 mod folds;
 mod model;
@@ -30,6 +31,7 @@ use crate::privacy::{self, MaskedText};
 
 pub use emotion::{Emotion, EmotionDetector};
 pub use entities::{Entity, EntityExtractor, bare_number};
+pub use faq::{FaqMatcher, FaqReading, MAX_FAQ_CANDIDATES, ScoredFaq};
 pub use features::{Analyser, Analysis};
 pub use folds::stratified_folds;
 pub use model::{
@@ -101,6 +103,12 @@ pub struct Parse {
     pub traits: Vec<(IntentId, TraitName, TraitName)>,
     /// The message says a problem is settled or is not one (`已经退回来了`).
     pub settled: bool,
+    /// The knowledge base's FAQ entries nearest to the message, best first, at most
+    /// [`MAX_FAQ_CANDIDATES`].
+    pub faq_candidates: Vec<ScoredFaq>,
+    /// Whether the FAQ answers the message: the dialogue decides whether it should (an
+    /// intent or a feeling may come first).
+    pub faq: FaqReading,
 }
 
 /// The intent of one clause of a message.
@@ -145,6 +153,8 @@ impl MessageUnderstanding {
                 follow_ups: Vec::new(),
                 traits: Vec::new(),
                 settled: false,
+                faq_candidates: Vec::new(),
+                faq: FaqReading::Nothing,
             },
             clauses: Vec::new(),
         }
@@ -224,6 +234,9 @@ struct LocaleUnderstanding {
     model: IntentModel,
     /// For the phone: the analyser and model that also hear how words sound (zh-CN).
     spoken: Option<(Analyser, IntentModel)>,
+    /// The FAQ, indexed for the analyser, and for the phone's.
+    faq: FaqMatcher,
+    spoken_faq: Option<FaqMatcher>,
     entities: EntityExtractor,
     emotion: EmotionDetector,
     risk: cues::CueMatcher<RiskKind>,
@@ -387,6 +400,14 @@ impl LocaleUnderstanding {
         }
     }
 
+    /// The FAQ index for a channel's analyser (see [`LocaleUnderstanding::scorer`]).
+    fn faq_for(&self, channel: Channel) -> &FaqMatcher {
+        match (&self.spoken_faq, channel) {
+            (Some(faq), Channel::Ivr) => faq,
+            _ => &self.faq,
+        }
+    }
+
     /// A clause that says only that something is settled or did not happen, and names no
     /// problem of its own (`听说老李的卡被吞了,我倒是没遇到`), speaks of the clause before it.
     fn settle_what_came_before(clauses: &mut [Clause]) {
@@ -468,6 +489,11 @@ impl Understanding {
                 }
                 Locale::En => None,
             };
+            let faq = FaqMatcher::build(&content.faq, &analyser)?;
+            let spoken_faq = match &spoken {
+                Some((analyser, _)) => Some(FaqMatcher::build(&content.faq, analyser)?),
+                None => None,
+            };
             locales.insert(
                 content.locale,
                 LocaleUnderstanding {
@@ -475,6 +501,8 @@ impl Understanding {
                     analyser,
                     model,
                     spoken,
+                    faq,
+                    spoken_faq,
                     entities: EntityExtractor::new(&lexicon.location_suffixes),
                     emotion: EmotionDetector::new(lexicon),
                     risk: cues::CueMatcher::new(lexicon.risk.iter().map(|(k, v)| (*k, v))),
@@ -549,6 +577,8 @@ impl Understanding {
             .map(|(id, p)| scored((id, *p)))
             .collect();
         let normalized_text = analysis.normalized.to_text();
+        let faq = understanding.faq_for(channel);
+        let faq_candidates = faq.rank(&analysis, MAX_FAQ_CANDIDATES);
         let risks = understanding.risk.found(&normalized_text);
         let screened = privacy::screen(text);
         let whole = Parse {
@@ -587,6 +617,8 @@ impl Understanding {
                 .map(|i| understanding.trait_values[i].clone())
                 .collect(),
             settled: !understanding.settled.found(&normalized_text).is_empty(),
+            faq: faq.read(&faq_candidates),
+            faq_candidates,
         };
         let clauses = if clauses {
             understanding.clauses_of(text, &analysis.normalized, channel)

@@ -115,6 +115,26 @@ impl Vectorizer {
         self.idf.len()
     }
 
+    /// How much of a message's weight (sublinear term frequency × idf) falls on features
+    /// of the vocabulary, 0–1; an unseen feature weighs as the rarest seen one. A message
+    /// whose words the training never used is mostly unseen, however well its few known
+    /// features match (what [`Vectorizer::transform`] alone cannot tell).
+    pub fn known_share(&self, features: &[Feature]) -> f32 {
+        let rarest = self.idf.iter().copied().fold(1.0f32, f32::max);
+        let (mut known, mut all) = (0f32, 0f32);
+        for &(hash, count) in features {
+            let tf = 1.0 + count.ln();
+            match self.index.get(&hash) {
+                Some(&i) => {
+                    known += tf * self.idf[i as usize];
+                    all += tf * self.idf[i as usize];
+                }
+                None => all += tf * rarest,
+            }
+        }
+        if all > 0.0 { known / all } else { 0.0 }
+    }
+
     /// Sublinear term frequency × idf, L2-normalised.
     pub fn transform(&self, features: &[Feature]) -> SparseVector {
         let mut pairs: Vec<(u32, f32)> = features

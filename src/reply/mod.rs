@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::content::{Catalog, LocaleContent, Part, SystemPart};
 use crate::dialogue::{Conversation, Step, TurnPlan};
-use crate::domain::{Channel, FollowUpId, HandoffReason, IntentId, Locale, SlotName};
+use crate::domain::{Channel, FaqId, FollowUpId, HandoffReason, IntentId, Locale, SlotName};
 
 pub use prompts::LongPrompt;
 pub use situation::{STRONG_FEELING, Situation};
@@ -451,6 +451,15 @@ impl Composition<'_> {
                     quick,
                 )
             }
+            Step::KnowledgeAnswer { entry } => (self.knowledge_answer(entry, data), vec![]),
+            Step::KnowledgeChoices { entries } => (
+                self.system(SystemPart::FaqChoices, data),
+                entries
+                    .iter()
+                    .filter_map(|id| self.content.faq.entry(id))
+                    .map(|e| e.canonical_question().to_string())
+                    .collect(),
+            ),
             Step::FollowUp { demand, worry, by } => {
                 let Some(d) = self.conversation.ledger.get(*demand) else {
                     return (None, vec![]);
@@ -547,6 +556,26 @@ impl Composition<'_> {
             }
             Step::Goodbye => (self.system(SystemPart::Goodbye, data), vec![]),
         }
+    }
+
+    /// An FAQ entry's answer: on the phone its short answer; in chat the answer and, as
+    /// its own paragraph, where it comes from and when it was last checked.
+    fn knowledge_answer(&self, id: &FaqId, mut data: Map<String, Value>) -> Option<String> {
+        let entry = self.content.faq.entry(id)?;
+        if self.conversation.channel == Channel::Ivr {
+            return Some(entry.short_answer.clone());
+        }
+        data.insert("source".into(), Value::String(entry.source.clone()));
+        let reviewed = self.content.locale.full_date(entry.reviewed);
+        data.insert("reviewed".into(), Value::String(reviewed));
+        let citation = self
+            .system(SystemPart::FaqCitation, data)
+            .unwrap_or_default();
+        Some(
+            format!("{}\n{citation}", entry.answer)
+                .trim_end()
+                .to_string(),
+        )
     }
 
     fn handoff(&self, reason: HandoffReason, data: Map<String, Value>) -> Option<String> {

@@ -186,3 +186,62 @@ fn a_locale_without_a_built_in_conversational_intent_is_refused_at_its_path() {
         "{out}"
     );
 }
+
+#[test]
+fn faq_problems_are_reported_at_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    let cards = dir.path().join("knowledge-base/zh-CN/faq/cards.yaml");
+    // The validity entry also asks the activation entry's first question, says a
+    // forbidden phrase, and was last reviewed long ago.
+    edit(
+        &cards,
+        "      - 借记卡的有效期在哪里看\n",
+        "      - 借记卡的有效期在哪里看\n      - 新办的借记卡怎么激活\n",
+    );
+    edit(&cards, "印在卡面上", "印在卡面上,是我们的错");
+    let text = std::fs::read_to_string(&cards).unwrap();
+    let validity_at = text.find("id: debit_card_validity_check").unwrap();
+    let reviewed_at = validity_at + text[validity_at..].find("reviewed: 2026-10-12").unwrap();
+    let stale = format!(
+        "{}reviewed: 2024-01-02{}",
+        &text[..reviewed_at],
+        &text[reviewed_at + "reviewed: 2026-10-12".len()..]
+    );
+    std::fs::write(&cards, stale).unwrap();
+
+    let (code, out) = check(dir.path(), &["--no-conflicts", "--today", "2026-06-01"]);
+    assert_eq!(code, 2, "{out}");
+    let file = "knowledge-base/zh-CN/faq/cards.yaml";
+    // The copy is the line after the validity entry's first question.
+    let duplicate = line_of(&cards, "      - 借记卡的有效期在哪里看") + 1;
+    assert!(
+        out.contains(&format!("{file}:{duplicate}:1: error: question `新办的借记卡怎么激活` is also under FAQ entry `debit_card_activation`")),
+        "{out}"
+    );
+    let forbidden = line_of(&cards, "是我们的错");
+    assert!(
+        out.contains(&format!("{file}:{forbidden}:"))
+            && out.contains(
+                "forbidden phrase `是我们的错` in the answer of `debit_card_validity_check`"
+            ),
+        "{out}"
+    );
+    let reviewed = line_of(&cards, "reviewed: 2024-01-02");
+    assert!(
+        out.contains(&format!("{file}:{reviewed}:5: warning: entry `debit_card_validity_check` was last reviewed on 2024-01-02, more than 365 days ago")),
+        "{out}"
+    );
+    // The age is configurable.
+    let (_, out) = check(
+        dir.path(),
+        &[
+            "--no-conflicts",
+            "--today",
+            "2026-06-01",
+            "--faq-max-age",
+            "1000",
+        ],
+    );
+    assert!(!out.contains("was last reviewed"), "{out}");
+}

@@ -11,6 +11,7 @@ mod conversations;
 mod deliveries;
 mod delivery_crash;
 mod events_store;
+mod faq;
 mod handoffs;
 mod health;
 mod helpers;

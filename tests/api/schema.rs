@@ -52,3 +52,45 @@ fn every_intent_file_points_editors_at_the_schema() {
         }
     }
 }
+
+#[test]
+fn the_committed_faq_schema_is_the_one_the_loader_generates_and_every_topic_points_at_it() {
+    let output = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["schema", "--faq"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let generated = String::from_utf8(output.stdout).unwrap();
+    let committed = std::fs::read_to_string(repo_root().join("schemas/faq.schema.json")).unwrap();
+    assert!(
+        generated == committed,
+        "schemas/faq.schema.json is stale: run `cargo run -- schema --faq --out schemas/faq.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    let entry = &schema["$defs"]["EntryFile"];
+    for field in ["id", "questions", "answer", "short_answer", "reviewed"] {
+        assert!(
+            entry["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == field),
+            "{field} is required"
+        );
+    }
+    for locale in ["zh-CN", "en"] {
+        let dir = repo_root().join("knowledge-base").join(locale).join("faq");
+        for file in std::fs::read_dir(&dir).unwrap().flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if name.starts_with('_') || !name.ends_with(".yaml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(file.path()).unwrap();
+            assert_eq!(
+                text.lines().next().unwrap_or_default(),
+                "# yaml-language-server: $schema=../../../schemas/faq.schema.json",
+                "{locale}/faq/{name}"
+            );
+        }
+    }
+}

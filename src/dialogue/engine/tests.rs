@@ -544,3 +544,119 @@ fn slot_a_bare_number_answers_how_much() {
     let amount = &conversation.ledger.get(0).unwrap().slots[&slot("amount")];
     assert_eq!(amount.value.as_str(), "500");
 }
+
+/// A message no intent claims that the FAQ reads as `reading`.
+fn asked(reading: crate::nlu::FaqReading) -> MessageUnderstanding {
+    let mut understanding = MessageUnderstanding::nothing();
+    understanding.whole.faq_candidates = match &reading {
+        crate::nlu::FaqReading::Answer(entry) => vec![entry.clone()],
+        crate::nlu::FaqReading::Choices(entries) => entries.clone(),
+        crate::nlu::FaqReading::Nothing => Vec::new(),
+    };
+    understanding.whole.faq = reading;
+    understanding
+}
+
+fn faq_entry(id: &str, score: f32) -> crate::nlu::ScoredFaq {
+    crate::nlu::ScoredFaq {
+        id: crate::domain::FaqId::parse(id).unwrap(),
+        score,
+    }
+}
+
+#[test]
+fn a_plain_question_is_answered_from_the_faq_and_more_help_offered() {
+    let mut c = conversation();
+    let reading = crate::nlu::FaqReading::Answer(faq_entry("debit_card_activation", 0.8));
+    let plan = turn(&mut c, "新卡要激活吗", asked(reading));
+    assert_eq!(
+        plan.steps,
+        vec![
+            Step::KnowledgeAnswer {
+                entry: crate::domain::FaqId::parse("debit_card_activation").unwrap()
+            },
+            Step::AnythingElse
+        ]
+    );
+    assert!(!c.ledger.has_open(), "an FAQ answer is not a demand");
+}
+
+#[test]
+fn an_angry_question_is_soothed_before_it_is_answered() {
+    let mut c = conversation();
+    let reading = crate::nlu::FaqReading::Answer(faq_entry("debit_card_activation", 0.8));
+    let plan = turn(&mut c, "新卡到底要不要激活!", angry(asked(reading)));
+    assert!(matches!(plan.steps[0], Step::Soothe { .. }), "{plan:?}");
+    assert!(
+        matches!(plan.steps[1], Step::KnowledgeAnswer { .. }),
+        "{plan:?}"
+    );
+}
+
+#[test]
+fn a_complaint_wins_over_an_faq_entry() {
+    let mut c = conversation();
+    let mut understanding = said(Some("atm_cash_retention"), vec![]);
+    // An FAQ entry scoring well below the intent's confidence…
+    understanding.whole.faq = crate::nlu::FaqReading::Answer(faq_entry("atm_usage", 0.3));
+    understanding.whole.faq_candidates = vec![faq_entry("atm_usage", 0.3)];
+    let plan = turn(&mut c, "ATM吞了我的钱", understanding.clone());
+    assert!(
+        !plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::KnowledgeAnswer { .. })),
+        "{plan:?}"
+    );
+    // …or close to it, when the customer is upset: a case, not a question.
+    let mut c = conversation();
+    understanding.whole.faq = crate::nlu::FaqReading::Answer(faq_entry("atm_usage", 0.9));
+    understanding.whole.faq_candidates = vec![faq_entry("atm_usage", 0.9)];
+    let plan = turn(&mut c, "ATM吞了我的钱!", angry(understanding));
+    assert!(
+        !plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::KnowledgeAnswer { .. })),
+        "{plan:?}"
+    );
+    assert!(c.ledger.has_open());
+}
+
+#[test]
+fn close_entries_are_offered_as_choices_and_nothing_close_falls_back() {
+    let mut c = conversation();
+    let reading = crate::nlu::FaqReading::Choices(vec![
+        faq_entry("debit_card_activation", 0.7),
+        faq_entry("debit_card_application", 0.68),
+    ]);
+    let plan = turn(&mut c, "借记卡", asked(reading));
+    assert!(
+        matches!(&plan.steps[..], [Step::KnowledgeChoices { entries }] if entries.len() == 2),
+        "{plan:?}"
+    );
+    let plan = turn(&mut c, "今天天气", asked(crate::nlu::FaqReading::Nothing));
+    assert_eq!(plan.steps, vec![Step::Fallback]);
+}
+
+#[test]
+fn an_faq_answer_mid_case_returns_to_the_open_case() {
+    let mut c = conversation();
+    turn(
+        &mut c,
+        "ATM吞了我的钱",
+        said(Some("atm_cash_retention"), vec![]),
+    );
+    let reading = crate::nlu::FaqReading::Answer(faq_entry("debit_card_activation", 0.8));
+    let plan = turn(&mut c, "对了新卡要激活吗", asked(reading));
+    assert!(
+        matches!(plan.steps[0], Step::KnowledgeAnswer { .. }),
+        "{plan:?}"
+    );
+    assert!(
+        plan.steps
+            .iter()
+            .any(|s| matches!(s, Step::NextDemand { .. } | Step::Ask { .. })),
+        "the open case is picked up again: {plan:?}"
+    );
+}
