@@ -18,7 +18,7 @@
 //! question or answer uses. A message written exactly as a variant is that entry,
 //! whatever else is close.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -73,9 +73,13 @@ pub struct FaqMatcher {
     /// Each question's BM25 score against itself.
     self_scores: Vec<f32>,
     /// Each question's unique terms.
-    question_terms: Vec<HashSet<String>>,
+    question_terms: Vec<Vec<u32>>,
     /// Each term's weight: its inverse document frequency over the questions.
-    weights: HashMap<String, f32>,
+    /// Every term of the questions, numbered: a question's terms are kept as sorted
+    /// numbers, so that what a message shares with one is a merge, not string lookups.
+    term_ids: HashMap<String, u32>,
+    /// Each numbered term's weight.
+    weights: Vec<f32>,
     /// The weight of a term no question uses.
     unseen_weight: f32,
     /// Questions as their normalised text: a message written exactly so is that entry.
@@ -166,22 +170,31 @@ impl FaqMatcher {
                 .enumerate()
                 .map(|(question, (analysis, _))| (analysis.terms.as_slice(), question as u32)),
         )?;
-        let question_terms: Vec<HashSet<String>> = analysed
+        let mut term_ids: HashMap<String, u32> = HashMap::new();
+        let mut frequency: Vec<u32> = Vec::new();
+        let question_terms: Vec<Vec<u32>> = analysed
             .iter()
-            .map(|(a, _)| searchable(&a.terms).map(str::to_string).collect())
+            .map(|(a, _)| {
+                let mut ids: Vec<u32> = searchable(&a.terms)
+                    .map(|term| {
+                        let next = term_ids.len() as u32;
+                        *term_ids.entry(term.to_string()).or_insert(next)
+                    })
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                for &id in &ids {
+                    if id as usize >= frequency.len() {
+                        frequency.resize(id as usize + 1, 0);
+                    }
+                    frequency[id as usize] += 1;
+                }
+                ids
+            })
             .collect();
-        let mut frequency: HashMap<String, u32> = HashMap::new();
-        for terms in &question_terms {
-            for term in terms {
-                *frequency.entry(term.clone()).or_default() += 1;
-            }
-        }
         let total = question_terms.len().max(1) as f32;
         let idf = |df: f32| (1.0 + (total - df + 0.5) / (df + 0.5)).ln();
-        let weights = frequency
-            .into_iter()
-            .map(|(term, df)| (term, idf(df as f32)))
-            .collect();
+        let weights = frequency.iter().map(|&df| idf(df as f32)).collect();
         let self_scores = analysed
             .iter()
             .enumerate()
@@ -199,6 +212,7 @@ impl FaqMatcher {
             entries: faq.entries.iter().map(|e| e.id.clone()).collect(),
             self_scores,
             question_terms,
+            term_ids,
             weights,
             unseen_weight: idf(0.0),
             exact,
@@ -216,9 +230,22 @@ impl FaqMatcher {
                 score: 1.0,
             }];
         }
-        let terms: HashSet<&str> = searchable(&analysis.terms).collect();
-        let weight = |t: &str| self.weights.get(t).copied().unwrap_or(self.unseen_weight);
-        let message_weight: f32 = terms.iter().map(|t| weight(t)).sum();
+        let mut terms: Vec<&str> = searchable(&analysis.terms).collect();
+        terms.sort_unstable();
+        terms.dedup();
+        // The message's terms the questions know, as sorted numbers; the others weigh as
+        // the rarest.
+        let mut known: Vec<u32> = terms
+            .iter()
+            .filter_map(|t| self.term_ids.get(*t).copied())
+            .collect();
+        known.sort_unstable();
+        let unseen = terms.len() - known.len();
+        let message_weight: f32 = known
+            .iter()
+            .map(|&id| self.weights[id as usize])
+            .sum::<f32>()
+            + unseen as f32 * self.unseen_weight;
         if message_weight <= 0.0 {
             return Vec::new();
         }
@@ -230,11 +257,7 @@ impl FaqMatcher {
                 continue;
             }
             let of_question = (hit.score / own).min(1.0);
-            let shared: f32 = terms
-                .iter()
-                .filter(|t| self.question_terms[question].contains(**t))
-                .map(|t| weight(t))
-                .sum();
+            let shared = self.shared_weight(&known, &self.question_terms[question]);
             let of_message = (shared / message_weight).min(1.0);
             let score = (of_question * of_message).sqrt();
             let entry = self.entry_of[question] as usize;
@@ -259,14 +282,35 @@ impl FaqMatcher {
             .map(|(entry, (l, c))| (entry as u32, mix * c.min(1.0) * known + (1.0 - mix) * l))
             .filter(|(_, score)| *score > 0.0)
             .collect();
-        best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        best.truncate(limit);
+        let best_first = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if best.len() > limit && limit > 0 {
+            best.select_nth_unstable_by(limit - 1, best_first);
+            best.truncate(limit);
+        }
+        best.sort_unstable_by(best_first);
         best.into_iter()
             .map(|(entry, score)| ScoredFaq {
                 id: self.entries[entry as usize].clone(),
                 score,
             })
             .collect()
+    }
+
+    /// The weight of the terms in both sorted lists.
+    fn shared_weight(&self, message: &[u32], question: &[u32]) -> f32 {
+        let (mut i, mut j, mut sum) = (0, 0, 0f32);
+        while i < message.len() && j < question.len() {
+            match message[i].cmp(&question[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    sum += self.weights[message[i] as usize];
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        sum
     }
 
     /// What the FAQ makes of a message ranked as `ranked`: one answer, a choice, or

@@ -110,20 +110,28 @@ impl ExampleIndex {
                 scores[doc as usize] += score;
             }
         }
-        let mut hits: Vec<(Score, u32)> = scores
-            .iter()
-            .enumerate()
-            .filter(|(_, score)| **score > 0.0)
-            .map(|(doc, score)| (*score, doc as u32))
-            .collect();
-        // Only the best `limit` are wanted: select them, then sort those few.
+        // Only the best `limit` are wanted: kept sorted while the scores are scanned, so
+        // the examples that score at all (most of them, for a message with common words)
+        // are never collected.
         let best_first =
             |a: &(Score, u32), b: &(Score, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        if hits.len() > limit {
-            hits.select_nth_unstable_by(limit - 1, best_first);
-            hits.truncate(limit);
+        let mut hits: Vec<(Score, u32)> = Vec::with_capacity(limit + 1);
+        for (doc, &score) in scores.iter().enumerate() {
+            if score <= 0.0 {
+                continue;
+            }
+            let item = (score, doc as u32);
+            if hits.len() == limit {
+                match hits.last() {
+                    Some(worst) if best_first(&item, worst).is_lt() => {
+                        hits.pop();
+                    }
+                    _ => continue,
+                }
+            }
+            let at = hits.partition_point(|kept| best_first(kept, &item).is_lt());
+            hits.insert(at, item);
         }
-        hits.sort_unstable_by(best_first);
         hits.into_iter()
             .map(|(score, doc)| Hit {
                 class: self.classes[doc as usize],

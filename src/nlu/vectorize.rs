@@ -59,6 +59,12 @@ type FeatureIndex = HashMap<u64, u32, BuildHasherDefault<PassThroughHasher>>;
 pub struct Vectorizer {
     index: FeatureIndex,
     idf: Vec<f32>,
+    /// The highest idf: what an unseen feature weighs in [`Vectorizer::known_share`].
+    rarest: f32,
+}
+
+fn rarest(idf: &[f32]) -> f32 {
+    idf.iter().copied().fold(1.0f32, f32::max)
 }
 
 impl Vectorizer {
@@ -81,8 +87,12 @@ impl Vectorizer {
         let idf = document_frequency
             .into_iter()
             .map(|df| ((1.0 + n) / (1.0 + df as f32)).ln() + 1.0)
-            .collect();
-        Vectorizer { index, idf }
+            .collect::<Vec<f32>>();
+        Vectorizer {
+            index,
+            rarest: rarest(&idf),
+            idf,
+        }
     }
 
     /// The vocabulary in index order (feature hash of each index) and its idf: what a
@@ -107,7 +117,11 @@ impl Vectorizer {
                 return None;
             }
         }
-        Some(Vectorizer { index, idf })
+        Some(Vectorizer {
+            index,
+            rarest: rarest(&idf),
+            idf,
+        })
     }
 
     /// Number of features in the vocabulary.
@@ -120,7 +134,7 @@ impl Vectorizer {
     /// whose words the training never used is mostly unseen, however well its few known
     /// features match (what [`Vectorizer::transform`] alone cannot tell).
     pub fn known_share(&self, features: &[Feature]) -> f32 {
-        let rarest = self.idf.iter().copied().fold(1.0f32, f32::max);
+        let rarest = self.rarest;
         let (mut known, mut all) = (0f32, 0f32);
         for &(hash, count) in features {
             let tf = 1.0 + count.ln();
