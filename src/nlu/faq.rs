@@ -87,9 +87,10 @@ pub struct FaqMatcher {
     matching: FaqMatching,
     /// TF-IDF over the questions and answers.
     vectorizer: Vectorizer,
-    /// Each entry's centroid, by feature: row `f` holds (entry, weight) of every entry
-    /// whose centroid has feature `f`.
-    centroids: Vec<Vec<(u32, f32)>>,
+    /// Each entry's centroid, by feature: row `f`, `centroids[offsets[f]..offsets[f + 1]]`,
+    /// holds (entry, weight) of every entry whose centroid has feature `f`.
+    offsets: Vec<u32>,
+    centroids: Vec<(u32, f32)>,
 }
 
 /// How much the centroids decide against the nearest single question (BM25): measured
@@ -104,14 +105,14 @@ const ANSWER_WEIGHT: f32 = 1.0;
 /// of the known share of its weight).
 const KNOWN_SHARE_POWER: f32 = 0.5;
 
-/// Each entry's centroid: the sum of its questions' TF-IDF vectors and, weighted less, its
-/// answer's, L2-normalised; returned inverted, by feature.
+/// Each entry's centroid: the sum of its questions' TF-IDF vectors and its answer's
+/// (weighted), L2-normalised; returned inverted, by feature, as row offsets and entries.
 fn centroids(
     vectorizer: &Vectorizer,
     questions: &[(Analysis, u32)],
     answers: &[Analysis],
     answer_weight: f32,
-) -> Vec<Vec<(u32, f32)>> {
+) -> (Vec<u32>, Vec<(u32, f32)>) {
     let mut sums: Vec<HashMap<u32, f32>> = vec![HashMap::new(); answers.len()];
     let mut add = |entry: usize, analysis: &Analysis, weight: f32| {
         let x = vectorizer.transform(&analysis.features);
@@ -125,19 +126,31 @@ fn centroids(
     for (entry, analysis) in answers.iter().enumerate() {
         add(entry, analysis, answer_weight);
     }
-    let mut inverted = vec![Vec::new(); vectorizer.len()];
+    // (feature, entry, weight), sorted by feature then entry.
+    let mut cells: Vec<(u32, u32, f32)> = Vec::new();
     for (entry, sum) in sums.into_iter().enumerate() {
-        let norm = sum.values().map(|v| v * v).sum::<f32>().sqrt();
+        // In feature order, so that the norm is summed the same way at every start.
+        let mut features: Vec<(u32, f32)> = sum.into_iter().collect();
+        features.sort_unstable_by_key(|f| f.0);
+        let norm = features.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         if norm <= 0.0 {
             continue;
         }
-        let mut features: Vec<(u32, f32)> = sum.into_iter().collect();
-        features.sort_unstable_by_key(|f| f.0);
-        for (feature, value) in features {
-            inverted[feature as usize].push((entry as u32, value / norm));
-        }
+        cells.extend(
+            features
+                .into_iter()
+                .map(|(f, v)| (f, entry as u32, v / norm)),
+        );
     }
-    inverted
+    cells.sort_unstable_by_key(|c| (c.0, c.1));
+    let mut offsets = vec![0u32; vectorizer.len() + 1];
+    for &(feature, _, _) in &cells {
+        offsets[feature as usize + 1] += 1;
+    }
+    for f in 0..vectorizer.len() {
+        offsets[f + 1] += offsets[f];
+    }
+    (offsets, cells.into_iter().map(|(_, e, v)| (e, v)).collect())
 }
 
 impl FaqMatcher {
@@ -163,7 +176,7 @@ impl FaqMatcher {
                 .map(|(a, _)| a.features.as_slice())
                 .chain(answers.iter().map(|a| a.features.as_slice())),
         );
-        let centroids = centroids(&vectorizer, &analysed, &answers, ANSWER_WEIGHT);
+        let (offsets, centroids) = centroids(&vectorizer, &analysed, &answers, ANSWER_WEIGHT);
         let index = ExampleIndex::build(
             analysed
                 .iter()
@@ -198,13 +211,7 @@ impl FaqMatcher {
         let self_scores = analysed
             .iter()
             .enumerate()
-            .map(|(question, (analysis, _))| {
-                index
-                    .nearest(&analysis.terms, question_terms.len())
-                    .into_iter()
-                    .find(|hit| hit.class == question as u32)
-                    .map_or(0.0, |hit| hit.score)
-            })
+            .map(|(question, (analysis, _))| index.score_of_class(&analysis.terms, question as u32))
             .collect();
         Ok(FaqMatcher {
             index,
@@ -218,6 +225,7 @@ impl FaqMatcher {
             exact,
             matching: faq.matching,
             vectorizer,
+            offsets,
             centroids,
         })
     }
@@ -266,7 +274,9 @@ impl FaqMatcher {
         let x = self.vectorizer.transform(&analysis.features);
         let mut similar = vec![0f32; self.entries.len()];
         for (&feature, &value) in x.indices.iter().zip(&x.values) {
-            for &(entry, weight) in &self.centroids[feature as usize] {
+            let row = self.offsets[feature as usize] as usize
+                ..self.offsets[feature as usize + 1] as usize;
+            for &(entry, weight) in &self.centroids[row] {
                 similar[entry as usize] += value * weight;
             }
         }

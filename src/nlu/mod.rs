@@ -234,9 +234,10 @@ struct LocaleUnderstanding {
     model: IntentModel,
     /// For the phone: the analyser and model that also hear how words sound (zh-CN).
     spoken: Option<(Analyser, IntentModel)>,
-    /// The FAQ, indexed for the analyser, and for the phone's.
+    /// The FAQ, indexed for the analyser. The phone's words are looked up in it as
+    /// written too: the FAQ needs no homophones, and a second index for them would cost
+    /// as much memory again.
     faq: FaqMatcher,
-    spoken_faq: Option<FaqMatcher>,
     entities: EntityExtractor,
     emotion: EmotionDetector,
     risk: cues::CueMatcher<RiskKind>,
@@ -400,14 +401,6 @@ impl LocaleUnderstanding {
         }
     }
 
-    /// The FAQ index for a channel's analyser (see [`LocaleUnderstanding::scorer`]).
-    fn faq_for(&self, channel: Channel) -> &FaqMatcher {
-        match (&self.spoken_faq, channel) {
-            (Some(faq), Channel::Ivr) => faq,
-            _ => &self.faq,
-        }
-    }
-
     /// A clause that says only that something is settled or did not happen, and names no
     /// problem of its own (`听说老李的卡被吞了,我倒是没遇到`), speaks of the clause before it.
     fn settle_what_came_before(clauses: &mut [Clause]) {
@@ -490,10 +483,6 @@ impl Understanding {
                 Locale::En => None,
             };
             let faq = FaqMatcher::build(&content.faq, &analyser)?;
-            let spoken_faq = match &spoken {
-                Some((analyser, _)) => Some(FaqMatcher::build(&content.faq, analyser)?),
-                None => None,
-            };
             locales.insert(
                 content.locale,
                 LocaleUnderstanding {
@@ -502,7 +491,6 @@ impl Understanding {
                     model,
                     spoken,
                     faq,
-                    spoken_faq,
                     entities: EntityExtractor::new(&lexicon.location_suffixes),
                     emotion: EmotionDetector::new(lexicon),
                     risk: cues::CueMatcher::new(lexicon.risk.iter().map(|(k, v)| (*k, v))),
@@ -577,8 +565,17 @@ impl Understanding {
             .map(|(id, p)| scored((id, *p)))
             .collect();
         let normalized_text = analysis.normalized.to_text();
-        let faq = understanding.faq_for(channel);
-        let faq_candidates = faq.rank(&analysis, MAX_FAQ_CANDIDATES);
+        // The phone's analysis also holds sounds, which the FAQ's index does not: its words
+        // are read again as written.
+        let written;
+        let faq_analysis = if std::ptr::eq(analyser, &understanding.analyser) {
+            &analysis
+        } else {
+            written = understanding.analyser.analyse(text);
+            &written
+        };
+        let faq = &understanding.faq;
+        let faq_candidates = faq.rank(faq_analysis, MAX_FAQ_CANDIDATES);
         let risks = understanding.risk.found(&normalized_text);
         let screened = privacy::screen(text);
         let whole = Parse {

@@ -141,6 +141,29 @@ impl ExampleIndex {
     }
 }
 
+impl ExampleIndex {
+    /// The BM25 score of the examples of `class` for these terms, as [`ExampleIndex::nearest`]
+    /// would give it (the best of them): how an example scores against its own terms.
+    pub fn score_of_class(&self, terms: &[String], class: u32) -> f32 {
+        let mut unique: Vec<&String> = terms.iter().filter(|t| !t.contains(' ')).collect();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut scores: Vec<(u32, Score)> = Vec::new();
+        for term in unique {
+            for &(doc, score) in self.contributions.get(term.as_str()).into_iter().flatten() {
+                if self.classes[doc as usize] != class {
+                    continue;
+                }
+                match scores.iter_mut().find(|(d, _)| *d == doc) {
+                    Some((_, sum)) => *sum += score,
+                    None => scores.push((doc, score)),
+                }
+            }
+        }
+        scores.into_iter().map(|(_, s)| s).fold(0.0, Score::max)
+    }
+}
+
 /// Every searchable term's BM25 contribution to each document that has it, computed as
 /// tantivy's `Bm25Weight` scores a posting: the term's weight over the whole index, the
 /// document's field norm and the term's frequency in it.
