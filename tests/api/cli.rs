@@ -304,3 +304,42 @@ fn chat_holds_a_conversation_typed_in_the_terminal() {
         "the second line continues the same conversation: {stdout}"
     );
 }
+
+#[test]
+fn eval_faq_measures_held_out_wordings_and_out_of_scope_messages_and_gates_on_the_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("faq.html");
+    let output = frontline()
+        .args(["eval", "--faq", "--json", "--html"])
+        .arg(&html)
+        .current_dir(crate::helpers::repo_root())
+        .output()
+        .unwrap();
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut met = true;
+    for report in reports.as_array().unwrap() {
+        let locale = report["locale"].as_str().unwrap();
+        let target = if locale == "zh-CN" { 0.90 } else { 0.85 };
+        met &= report["hit_at_1"].as_f64().unwrap() >= target
+            && report["false_answers"].as_f64().unwrap() <= 0.05;
+        // What README states: a change that loses more than a few points shows here.
+        let hit = report["hit_at_1"].as_f64().unwrap();
+        let floor = if locale == "zh-CN" { 0.70 } else { 0.80 };
+        assert!(hit >= floor, "{locale}: hit@1 {hit}");
+        assert!(
+            report["false_answers"].as_f64().unwrap() <= 0.05,
+            "{report}"
+        );
+        assert!(
+            report["answered_wrong"].as_f64().unwrap() <= 0.05,
+            "{report}"
+        );
+        assert_eq!(report["folds"], 5);
+        assert!(report["sweep"].as_array().unwrap().len() > 5);
+    }
+    // The exit code says whether the targets (hit@1 90% zh-CN, 85% en; false answers at
+    // most 5%) are met.
+    assert_eq!(output.status.code(), Some(if met { 0 } else { 1 }));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("knowledge-base FAQ") && page.contains("Threshold sweep"));
+}
