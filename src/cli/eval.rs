@@ -150,14 +150,19 @@ fn run_dataset(
     }
 }
 
-fn run_content(args: &EvalArgs) -> ExitCode {
+/// The content under `--content` (default `.`); `Err`: its problems were printed, exit 2.
+fn load_content(args: &EvalArgs) -> Result<Catalog, ExitCode> {
     let root = args.content.clone().unwrap_or_else(|| PathBuf::from("."));
-    let catalog = match Catalog::load(&root) {
+    Catalog::load(&root).map_err(|errors| {
+        eprintln!("{errors}");
+        ExitCode::from(2)
+    })
+}
+
+fn run_content(args: &EvalArgs) -> ExitCode {
+    let catalog = match load_content(args) {
         Ok(catalog) => catalog,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if let Some(baseline) = &args.baseline {
         return run_comparison(args, baseline, &catalog);
@@ -245,13 +250,9 @@ fn faq_reports(args: &EvalArgs, catalog: &Catalog) -> Result<Vec<eval::FaqReport
 
 /// `frontline eval --faq`.
 fn run_faq(args: &EvalArgs) -> ExitCode {
-    let root = args.content.clone().unwrap_or_else(|| PathBuf::from("."));
-    let catalog = match Catalog::load(&root) {
+    let catalog = match load_content(args) {
         Ok(catalog) => catalog,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let reports = match faq_reports(args, &catalog) {
         Ok(reports) => reports,
@@ -439,13 +440,9 @@ fn run_utterances(args: &EvalArgs, path: &std::path::Path) -> ExitCode {
 }
 
 fn run_demands(args: &EvalArgs) -> ExitCode {
-    let root = args.content.clone().unwrap_or_else(|| PathBuf::from("."));
-    let catalog = match Catalog::load(&root) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+    let catalog = match load_content(args) {
+        Ok(catalog) => catalog,
+        Err(code) => return code,
     };
     let understanding = match crate::nlu::Understanding::train(&catalog) {
         Ok(u) => u,

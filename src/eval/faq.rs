@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::content::{Faq, FaqEntry, LocaleContent};
+use crate::content::{Faq, FaqEntry, FaqMatching, LocaleContent};
 use crate::domain::{FaqId, Locale};
 use crate::nlu::{self, FaqMatcher, FaqReading, TrainError};
 
@@ -92,7 +92,6 @@ struct HeldOut {
     expected: FaqId,
     question: String,
     ranked: Vec<nlu::ScoredFaq>,
-    reading: FaqReading,
 }
 
 /// Cross-validates the FAQ of one locale; `None` when the locale has no FAQ.
@@ -111,13 +110,10 @@ pub fn evaluate_faq(
         let matcher = FaqMatcher::build(&training, &analyser)?;
         for (entry, question) in tested {
             let analysis = analyser.analyse(&question);
-            let ranked = matcher.rank(&analysis, RANKED);
-            let reading = matcher.read(&ranked);
             held_out.push(HeldOut {
                 expected: entry,
                 question,
-                ranked,
-                reading,
+                ranked: matcher.rank(&analysis, RANKED),
             });
         }
     }
@@ -195,19 +191,7 @@ fn report(
                 .map_or(0.0, |at| 1.0 / (at + 1) as f64)
         })
         .sum();
-    let answered = |h: &HeldOut| h.reading.answer().map(|a| a.id.clone());
-    let right = held_out
-        .iter()
-        .filter(|h| answered(h).as_ref() == Some(&h.expected))
-        .count();
-    let wrong = held_out
-        .iter()
-        .filter(|h| answered(h).is_some_and(|a| a != h.expected))
-        .count();
-    let as_choice = held_out
-        .iter()
-        .filter(|h| matches!(&h.reading, FaqReading::Choices(c) if c.iter().any(|c| c.id == h.expected)))
-        .count();
+    let at_content = decided(held_out, matcher, out_of_scope, faq.matching);
     let false_answered: Vec<(String, FaqId)> = out_of_scope
         .iter()
         .filter(|(_, ranked)| matcher.read(ranked) != FaqReading::Nothing)
@@ -216,36 +200,11 @@ fn report(
     let sweep = SWEEP
         .iter()
         .map(|&threshold| {
-            let matching = crate::content::FaqMatching {
+            let matching = FaqMatching {
                 threshold,
                 ..faq.matching
             };
-            let readings: Vec<FaqReading> = held_out
-                .iter()
-                .map(|h| matcher.read_with(&h.ranked, matching))
-                .collect();
-            let answered = |r: &FaqReading| r.answer().map(|a| a.id.clone());
-            let count = |f: &dyn Fn(&HeldOut, &FaqReading) -> bool| {
-                share(
-                    held_out.iter().zip(&readings).filter(|(h, r)| f(h, r)).count(),
-                    total,
-                )
-            };
-            FaqThresholdRow {
-                threshold,
-                answered_right: count(&|h, r| answered(r).as_ref() == Some(&h.expected)),
-                answered_wrong: count(&|h, r| answered(r).is_some_and(|a| a != h.expected)),
-                offered_as_choice: count(
-                    &|h, r| matches!(r, FaqReading::Choices(c) if c.iter().any(|c| c.id == h.expected)),
-                ),
-                false_answers: share(
-                    out_of_scope
-                        .iter()
-                        .filter(|(_, r)| matcher.read_with(r, matching) != FaqReading::Nothing)
-                        .count(),
-                    out_of_scope.len(),
-                ),
-            }
+            decided(held_out, matcher, out_of_scope, matching)
         })
         .collect();
     FaqReport {
@@ -256,11 +215,11 @@ fn report(
         threshold: faq.matching.threshold,
         hit_at_1: share(hits, total),
         mrr: reciprocal / total.max(1) as f64,
-        answered_right: share(right, total),
-        answered_wrong: share(wrong, total),
-        offered_as_choice: share(as_choice, total),
+        answered_right: at_content.answered_right,
+        answered_wrong: at_content.answered_wrong,
+        offered_as_choice: at_content.offered_as_choice,
         out_of_scope_messages: out_of_scope.len(),
-        false_answers: share(false_answered.len(), out_of_scope.len()),
+        false_answers: at_content.false_answers,
         false_answered,
         misses: held_out
             .iter()
@@ -273,6 +232,44 @@ fn report(
             })
             .collect(),
         sweep,
+    }
+}
+
+/// What customers would get under `matching`: held-out wordings answered right, wrong or
+/// offered as a choice, and out-of-scope messages answered (or offered choices).
+fn decided(
+    held_out: &[HeldOut],
+    matcher: &FaqMatcher,
+    out_of_scope: &[(String, Vec<nlu::ScoredFaq>)],
+    matching: FaqMatching,
+) -> FaqThresholdRow {
+    let readings: Vec<FaqReading> = held_out
+        .iter()
+        .map(|h| matcher.read_with(&h.ranked, matching))
+        .collect();
+    let count = |f: &dyn Fn(&HeldOut, &FaqReading) -> bool| {
+        let n = held_out
+            .iter()
+            .zip(&readings)
+            .filter(|(h, r)| f(h, r))
+            .count();
+        share(n, held_out.len())
+    };
+    let answered = |r: &FaqReading| r.answer().map(|a| a.id.clone());
+    FaqThresholdRow {
+        threshold: matching.threshold,
+        answered_right: count(&|h, r| answered(r).as_ref() == Some(&h.expected)),
+        answered_wrong: count(&|h, r| answered(r).is_some_and(|a| a != h.expected)),
+        offered_as_choice: count(
+            &|h, r| matches!(r, FaqReading::Choices(c) if c.iter().any(|c| c.id == h.expected)),
+        ),
+        false_answers: share(
+            out_of_scope
+                .iter()
+                .filter(|(_, r)| matcher.read_with(r, matching) != FaqReading::Nothing)
+                .count(),
+            out_of_scope.len(),
+        ),
     }
 }
 

@@ -94,12 +94,13 @@ pub struct FaqMatcher {
 }
 
 /// How much the centroids decide against the nearest single question (BM25): measured
-/// with `frontline eval --faq` on the bundled content, the centroids rank held-out
-/// wordings best and the nearest question adds a little (zh-CN hit@1 72.5% with the
-/// centroids alone, 73.5% at this mix, 52.0% with BM25 alone).
+/// with `frontline eval --faq` on the bundled content (1,920 zh-CN variants then), the
+/// centroids rank held-out wordings best and the nearest question adds a little (zh-CN
+/// hit@1 72.5% with the centroids alone, 73.5% at this mix, 52.0% with BM25 alone).
 const CENTROID_SHARE: f32 = 0.9;
 /// An answer says in other words what its questions ask: it counts as much as all of
-/// its questions together in the entry's centroid (0.3: 72.5%, 1.0: 74.6%).
+/// its questions together in the entry's centroid (measured like the share above, with
+/// the centroids alone: 0.3: 72.5%, 1.0: 74.6%).
 const ANSWER_WEIGHT: f32 = 1.0;
 /// How strongly words the FAQ never uses lower a message's similarity (the square root
 /// of the known share of its weight).

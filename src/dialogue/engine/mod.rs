@@ -620,27 +620,24 @@ impl<'c> Turn<'_, 'c> {
         if a_case && (upset || !matches!(whole.faq, FaqReading::Answer(_))) {
             return false;
         }
-        match &whole.faq {
+        let step = match &whole.faq {
             FaqReading::Nothing => return false,
-            FaqReading::Answer(entry) => {
-                self.plan.say(Step::KnowledgeAnswer {
-                    entry: entry.id.clone(),
-                });
-                // The FAQ took the message: an inquiry intent it also resembled is not a
-                // demand of its own.
-                self.mentions.clear();
-                self.intent = None;
-                self.conversation.fallbacks_in_a_row = 0;
-                self.continue_with_open_demands();
-            }
-            FaqReading::Choices(entries) => {
-                self.plan.say(Step::KnowledgeChoices {
-                    entries: entries.iter().map(|e| e.id.clone()).collect(),
-                });
-                self.mentions.clear();
-                self.intent = None;
-                self.conversation.fallbacks_in_a_row = 0;
-            }
+            FaqReading::Answer(entry) => Step::KnowledgeAnswer {
+                entry: entry.id.clone(),
+            },
+            FaqReading::Choices(entries) => Step::KnowledgeChoices {
+                entries: entries.iter().map(|e| e.id.clone()).collect(),
+            },
+        };
+        let answered = matches!(step, Step::KnowledgeAnswer { .. });
+        self.plan.say(step);
+        // The FAQ took the message: an inquiry intent it also resembled is not a demand
+        // of its own.
+        self.mentions.clear();
+        self.intent = None;
+        self.conversation.fallbacks_in_a_row = 0;
+        if answered {
+            self.continue_with_open_demands();
         }
         true
     }
