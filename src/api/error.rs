@@ -232,7 +232,7 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(error: crate::store::StoreError) -> Self {
         use crate::store::StoreError;
         match error {
-            StoreError::Database(_) | StoreError::Conflict(_) => {
+            StoreError::Database(_) | StoreError::Writer(_) | StoreError::Conflict(_) => {
                 tracing::error!(%error, "store failed");
                 ApiError::NotReady("the conversation store is unavailable; please retry".into())
             }

@@ -7,6 +7,9 @@
 pub enum StoreError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The SQLite turn writer (group commit) failed: the batch it was in was not saved.
+    #[error("database (turn writer): {0}")]
+    Writer(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     /// A value of ours could not be written as JSON: a bug, never a reason to store a

@@ -99,5 +99,133 @@ impl PostgresStore {
 /// twice (its flags are set in the same transaction).
 const LOCK_DUE: &str = " FOR UPDATE SKIP LOCKED";
 
-sql_store!(PostgresStore, sqlx::Postgres, CLAIM, NOTIFY);
+impl PostgresStore {
+    /// Saves a turn in its own transaction (PostgreSQL runs many writers at once).
+    async fn save_turn_in_transaction(
+        &self,
+        write: crate::store::TurnWrite<'_>,
+    ) -> Result<(), crate::store::StoreError> {
+        let conversation = write.conversation;
+        let id = conversation.id.as_str();
+        let now = chrono::Utc::now();
+        let mut tx = self.begin_write().await?;
+        let saved = match write.stored {
+            None => {
+                sqlx::query(
+                    "INSERT INTO conversations \
+                         (id, state, turn, status, channel, day, created_at, updated_at, \
+                          token_sha256) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(id)
+                .bind(crate::store::rows::to_json(conversation, "conversation")?)
+                .bind(i64::from(conversation.turn))
+                .bind(conversation.state.as_str())
+                .bind(conversation.channel.as_str())
+                .bind(write.facts.day)
+                .bind(conversation.created_at)
+                .bind(now)
+                .bind(write.token_sha256)
+                .execute(&mut *tx)
+                .await?
+            }
+            Some((stored_turn, stored_status)) => {
+                sqlx::query(
+                    "UPDATE conversations SET state = $1, turn = $2, status = $3, \
+                         updated_at = $4 WHERE id = $5 AND turn = $6 AND status = $7",
+                )
+                .bind(crate::store::rows::to_json(conversation, "conversation")?)
+                .bind(i64::from(conversation.turn))
+                .bind(conversation.state.as_str())
+                .bind(now)
+                .bind(id)
+                .bind(i64::from(stored_turn))
+                .bind(stored_status)
+                .execute(&mut *tx)
+                .await?
+            }
+        };
+        if saved.rows_affected() == 0 {
+            // Another instance (or an agent) got there first; dropping `tx` rolls
+            // back.
+            return Err(crate::store::StoreError::Conflict(id.to_string()));
+        }
+        if let Some(receipt) = write.receipt {
+            Self::insert_receipt(&mut tx, id, conversation.turn, receipt, now).await?;
+        }
+        if let Some(text) = write.amend_last_customer_line {
+            sqlx::query(
+                "UPDATE turns SET text = $1 WHERE conversation_id = $2 AND seq = \
+                         (SELECT MAX(seq) FROM turns WHERE conversation_id = $2 \
+                          AND role = 'customer')",
+            )
+            .bind(text.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Self::append_lines(&mut tx, id, write.lines).await?;
+        Self::insert_commitments(&mut tx, write.commitments).await?;
+        let facts = write.facts;
+        sqlx::query(
+            "INSERT INTO turn_facts \
+                     (conversation_id, turn, day, channel, intent, complaint, emotion) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(i64::from(conversation.turn))
+        .bind(facts.day)
+        .bind(facts.channel.as_str())
+        .bind(facts.intent.as_ref().map(|i| i.as_str()))
+        .bind(facts.complaint)
+        .bind(facts.emotion.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if let Some(handoff) = write.handoff {
+            sqlx::query(
+                "INSERT INTO handoffs \
+                         (id, conversation_id, reason, priority, summary, day, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(handoff.id.as_str())
+            .bind(handoff.conversation_id.as_str())
+            .bind(handoff.reason.as_str())
+            .bind(handoff.priority.as_str())
+            .bind(crate::store::rows::to_json(
+                &handoff.summary,
+                "handoff summary",
+            )?)
+            .bind(facts.day)
+            .bind(handoff.created_at)
+            .execute(&mut *tx)
+            .await?;
+            for entry in write.outbox {
+                sqlx::query(
+                    "INSERT INTO outbox (handoff_id, destination, idempotency_key, \
+                             payload, next_attempt_ms, window_start_ms, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $5, $6)",
+                )
+                .bind(handoff.id.as_str())
+                .bind(entry.destination.as_str())
+                .bind(&entry.idempotency_key)
+                .bind(&entry.payload)
+                .bind(now.timestamp_millis())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        Self::insert_events(&mut tx, id, write.events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+sql_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    CLAIM,
+    NOTIFY,
+    save_turn_in_transaction
+);
 commitment_store!(PostgresStore, sqlx::Postgres, LOCK_DUE);

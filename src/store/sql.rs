@@ -9,7 +9,7 @@
 /// `$notify` (an `Option<&str>`) is the query that announces a conversation's new events
 /// to other instances at commit, with the conversation id as `$1`.
 macro_rules! sql_store {
-    ($store:ty, $db:ty, $claim:expr, $notify:expr) => {
+    ($store:ty, $db:ty, $claim:expr, $notify:expr, $save_turn:ident) => {
         impl $store {
             /// Inserts a conversation's events (its row is locked by the caller's
             /// transaction, so they commit in id order) and announces them; their ids.
@@ -194,7 +194,9 @@ macro_rules! sql_store {
                 .bind(i64::from(query.page.saturating_sub(1)) * i64::from(query.per_page))
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter().map($crate::store::rows::handoff_record).collect()
+                rows.iter()
+                    .map($crate::store::rows::handoff_record)
+                    .collect()
             }
 
             async fn acknowledge(
@@ -218,7 +220,8 @@ macro_rules! sql_store {
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(|r| $crate::store::rows::handoff_record(&r)).transpose()
+                row.map(|r| $crate::store::rows::handoff_record(&r))
+                    .transpose()
             }
 
             async fn receipt(
@@ -249,112 +252,7 @@ macro_rules! sql_store {
                 &self,
                 write: $crate::store::TurnWrite<'_>,
             ) -> Result<(), $crate::store::StoreError> {
-                let conversation = write.conversation;
-                let id = conversation.id.as_str();
-                let now = chrono::Utc::now();
-                let mut tx = self.begin_write().await?;
-                let saved = match write.stored {
-                    None => sqlx::query(
-                        "INSERT INTO conversations \
-                         (id, state, turn, status, channel, day, created_at, updated_at, \
-                          token_sha256) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-                    )
-                    .bind(id)
-                    .bind($crate::store::rows::to_json(conversation, "conversation")?)
-                    .bind(i64::from(conversation.turn))
-                    .bind(conversation.state.as_str())
-                    .bind(conversation.channel.as_str())
-                    .bind(write.facts.day)
-                    .bind(conversation.created_at)
-                    .bind(now)
-                    .bind(write.token_sha256)
-                    .execute(&mut *tx)
-                    .await?,
-                    Some((stored_turn, stored_status)) => sqlx::query(
-                        "UPDATE conversations SET state = $1, turn = $2, status = $3, \
-                         updated_at = $4 WHERE id = $5 AND turn = $6 AND status = $7",
-                    )
-                    .bind($crate::store::rows::to_json(conversation, "conversation")?)
-                    .bind(i64::from(conversation.turn))
-                    .bind(conversation.state.as_str())
-                    .bind(now)
-                    .bind(id)
-                    .bind(i64::from(stored_turn))
-                    .bind(stored_status)
-                    .execute(&mut *tx)
-                    .await?,
-                };
-                if saved.rows_affected() == 0 {
-                    // Another instance (or an agent) got there first; dropping `tx` rolls
-                    // back.
-                    return Err($crate::store::StoreError::Conflict(id.to_string()));
-                }
-                if let Some(receipt) = write.receipt {
-                    Self::insert_receipt(&mut *tx, id, conversation.turn, receipt, now).await?;
-                }
-                if let Some(text) = write.amend_last_customer_line {
-                    sqlx::query(
-                        "UPDATE turns SET text = $1 WHERE conversation_id = $2 AND seq = \
-                         (SELECT MAX(seq) FROM turns WHERE conversation_id = $2 \
-                          AND role = 'customer')",
-                    )
-                    .bind(text.as_str())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Self::append_lines(&mut *tx, id, write.lines).await?;
-                Self::insert_commitments(&mut *tx, write.commitments).await?;
-                let facts = write.facts;
-                sqlx::query(
-                    "INSERT INTO turn_facts \
-                     (conversation_id, turn, day, channel, intent, complaint, emotion) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(id)
-                .bind(i64::from(conversation.turn))
-                .bind(facts.day)
-                .bind(facts.channel.as_str())
-                .bind(facts.intent.as_ref().map(|i| i.as_str()))
-                .bind(facts.complaint)
-                .bind(facts.emotion.as_str())
-                .execute(&mut *tx)
-                .await?;
-                if let Some(handoff) = write.handoff {
-                    sqlx::query(
-                        "INSERT INTO handoffs \
-                         (id, conversation_id, reason, priority, summary, day, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(handoff.id.as_str())
-                    .bind(handoff.conversation_id.as_str())
-                    .bind(handoff.reason.as_str())
-                    .bind(handoff.priority.as_str())
-                    .bind($crate::store::rows::to_json(&handoff.summary, "handoff summary")?)
-                    .bind(facts.day)
-                    .bind(handoff.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                    for entry in write.outbox {
-                        sqlx::query(
-                            "INSERT INTO outbox (handoff_id, destination, idempotency_key, \
-                             payload, next_attempt_ms, window_start_ms, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $5, $6)",
-                        )
-                        .bind(handoff.id.as_str())
-                        .bind(entry.destination.as_str())
-                        .bind(&entry.idempotency_key)
-                        .bind(&entry.payload)
-                        .bind(now.timestamp_millis())
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                }
-                Self::insert_events(&mut *tx, id, write.events).await?;
-                tx.commit().await?;
-                Ok(())
+                self.$save_turn(write).await
             }
 
             async fn save_change(
@@ -383,7 +281,11 @@ macro_rules! sql_store {
                 }
                 Self::append_lines(&mut *tx, id, write.lines).await?;
                 match write.handoff {
-                    Some($crate::store::HandoffChange::Claimed { id: handoff, agent, at }) => {
+                    Some($crate::store::HandoffChange::Claimed {
+                        id: handoff,
+                        agent,
+                        at,
+                    }) => {
                         sqlx::query(
                             "UPDATE handoffs SET agent_id = $1, agent_name = $2, \
                              claimed_at = $3, acked_by = COALESCE(acked_by, $1), \
@@ -461,10 +363,9 @@ macro_rules! sql_store {
             ) -> Result<Vec<$crate::store::StoredEvent>, $crate::store::StoreError> {
                 use $crate::store::rows::StoreRow;
                 let kinds = match audience {
-                    $crate::store::Audience::Customer => format!(
-                        "AND kind IN ({})",
-                        $crate::store::events::CUSTOMER_KINDS
-                    ),
+                    $crate::store::Audience::Customer => {
+                        format!("AND kind IN ({})", $crate::store::events::CUSTOMER_KINDS)
+                    }
                     $crate::store::Audience::Desk => String::new(),
                 };
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -515,7 +416,8 @@ macro_rules! sql_store {
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(|r| $crate::store::rows::handoff_record(&r)).transpose()
+                row.map(|r| $crate::store::rows::handoff_record(&r))
+                    .transpose()
             }
 
             async fn claim_deliveries(
@@ -659,9 +561,7 @@ macro_rules! sql_store {
                     pool: &sqlx::Pool<$db>,
                     sql: &'static str,
                     range: $crate::store::DayRange,
-                    read: fn(
-                        &<$db as sqlx::Database>::Row,
-                    ) -> Result<T, $crate::store::StoreError>,
+                    read: fn(&<$db as sqlx::Database>::Row) -> Result<T, $crate::store::StoreError>,
                 ) -> Result<Vec<T>, $crate::store::StoreError> {
                     let found = sqlx::query(sql)
                         .bind(range.from)
@@ -678,14 +578,10 @@ macro_rules! sql_store {
                         a::conversation_day,
                     )
                     .await?,
-                    handoffs: rows(&self.pool, a::HANDOFFS_BY_DAY, range, a::handoff_count)
-                        .await?,
-                    intents: rows(&self.pool, a::INTENTS_BY_DAY, range, a::intent_count)
-                        .await?,
-                    emotions: rows(&self.pool, a::EMOTIONS_BY_DAY, range, a::emotion_count)
-                        .await?,
-                    timings: rows(&self.pool, a::HANDOFF_TIMINGS, range, a::handoff_timing)
-                        .await?,
+                    handoffs: rows(&self.pool, a::HANDOFFS_BY_DAY, range, a::handoff_count).await?,
+                    intents: rows(&self.pool, a::INTENTS_BY_DAY, range, a::intent_count).await?,
+                    emotions: rows(&self.pool, a::EMOTIONS_BY_DAY, range, a::emotion_count).await?,
+                    timings: rows(&self.pool, a::HANDOFF_TIMINGS, range, a::handoff_timing).await?,
                     ratings: rows(&self.pool, a::RATINGS, range, a::rating_row).await?,
                 })
             }

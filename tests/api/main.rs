@@ -33,6 +33,7 @@ mod schema;
 mod sse;
 mod stories;
 mod templates;
+mod turn_batches;
 mod turn_crash;
 mod twilio;
 mod understanding;

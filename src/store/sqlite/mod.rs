@@ -8,9 +8,14 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::StoreError;
 use super::commitments_sql::commitment_store;
 use super::sql::sql_store;
+use super::{StoreError, TurnWrite};
+use turn_rows::TurnRows;
+use turn_writer::TurnWriter;
+
+mod turn_rows;
+mod turn_writer;
 
 /// The database file inside the data dir.
 pub const DATABASE_FILE: &str = "frontline.sqlite3";
@@ -39,10 +44,12 @@ const CLAIM: &str = "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms 
 pub struct SqliteStore {
     /// Reads, and the few writes of one statement.
     pool: SqlitePool,
-    /// Transactions: one connection, so writers queue here in turn instead of meeting
-    /// SQLite's write lock and sleeping in its busy handler until it is free. SQLite runs
-    /// one writer at a time either way; queueing keeps the waits short (README, load).
+    /// Transactions outside turns (agents' changes, ratings, settlements): one
+    /// connection, so writers queue here in turn instead of meeting SQLite's write lock
+    /// and sleeping in its busy handler until it is free.
     writer: SqlitePool,
+    /// Customers' turns, saved many to a transaction (`turn_writer`).
+    turns: TurnWriter,
 }
 
 impl SqliteStore {
@@ -72,7 +79,18 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { pool, writer })
+        let turns = TurnWriter::start(&data_dir.join(DATABASE_FILE))?;
+        Ok(SqliteStore {
+            pool,
+            writer,
+            turns,
+        })
+    }
+
+    /// Saves a turn through the group-committing writer.
+    async fn save_turn_grouped(&self, write: TurnWrite<'_>) -> Result<(), StoreError> {
+        let rows = TurnRows::new(&write, chrono::Utc::now())?;
+        self.turns.save(rows).await
     }
 
     /// A write transaction, on the one writer connection.
@@ -122,7 +140,7 @@ const NOTIFY: Option<&str> = None;
 /// SQLite serialises writers: the follow-up's claim needs no row locks.
 const LOCK_DUE: &str = "";
 
-sql_store!(SqliteStore, sqlx::Sqlite, CLAIM, NOTIFY);
+sql_store!(SqliteStore, sqlx::Sqlite, CLAIM, NOTIFY, save_turn_grouped);
 commitment_store!(SqliteStore, sqlx::Sqlite, LOCK_DUE);
 
 #[cfg(test)]
