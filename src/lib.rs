@@ -20,6 +20,7 @@ pub mod handoff;
 pub mod live;
 pub mod metrics;
 pub mod nlu;
+pub mod notices;
 pub mod privacy;
 pub mod reply;
 pub mod settings;

@@ -109,6 +109,32 @@ pub struct ServeOptions {
     /// When commitments are followed up: the `[commitments]` table of the config file only.
     #[arg(skip)]
     pub commitments: Option<FollowUpConfig>,
+    /// How each instance reads the published crisis notices: the `[notices]` table only.
+    #[arg(skip)]
+    pub notices: Option<NoticesConfig>,
+}
+
+/// The `[notices]` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NoticesConfig {
+    /// How often each instance reads the notices published through the API (those of
+    /// other instances), in milliseconds; 0: only at start and on its own publishing.
+    pub poll_ms: u64,
+}
+
+impl NoticesConfig {
+    pub fn poll(&self) -> Option<std::time::Duration> {
+        (self.poll_ms > 0).then(|| std::time::Duration::from_millis(self.poll_ms))
+    }
+}
+
+impl Default for NoticesConfig {
+    fn default() -> NoticesConfig {
+        NoticesConfig {
+            poll_ms: crate::notices::DEFAULT_POLL.as_millis() as u64,
+        }
+    }
 }
 
 /// The `[commitments]` table: when the follow-up of promises speaks up.
@@ -173,6 +199,7 @@ impl ServeOptions {
             limits: self.limits.or(fallback.limits),
             bank_time_zone: self.bank_time_zone.or(fallback.bank_time_zone),
             commitments: self.commitments.or(fallback.commitments),
+            notices: self.notices.or(fallback.notices),
         }
     }
 }
@@ -204,6 +231,8 @@ pub struct Settings {
     pub bank_zone: BankZone,
     /// When promises are followed up.
     pub commitments: FollowUpConfig,
+    /// How the published crisis notices are read.
+    pub notices: NoticesConfig,
 }
 
 /// Why settings could not be resolved.
@@ -287,6 +316,7 @@ impl Settings {
                 .transpose()?
                 .unwrap_or_default(),
             commitments: merged.commitments.unwrap_or_default(),
+            notices: merged.notices.unwrap_or_default(),
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::domain::Clock;
 use crate::handoff::{self, FollowUp, Outbox};
 use crate::live::{self, LiveServices};
 use crate::metrics::Metrics;
+use crate::notices::NoticeBoard;
 use crate::settings::Settings;
 use crate::store::{Database, EventNotifier};
 
@@ -125,7 +126,18 @@ impl Application {
         if let Some(every) = settings.commitments.poll() {
             follow_up.clone().spawn(every);
         }
+        // Crisis notices: the files' with the content, the published ones read now and
+        // then every few seconds (another instance may publish).
+        let notices = Arc::new(NoticeBoard::new(store.clone(), live.clone(), clock.clone()));
+        notices
+            .refresh()
+            .await
+            .context("cannot read the published notices")?;
+        if let Some(every) = settings.notices.poll() {
+            notices.clone().spawn_refresh(every);
+        }
         let conversations = Conversations::new(live.clone(), store.clone(), outbox, limits)
+            .with_notices(notices.clone())
             .with_metrics(metrics.clone())
             .with_notifier(notifier)
             .with_clock(clock.clone())
@@ -150,6 +162,7 @@ impl Application {
             twilio_auth_token: settings.twilio_auth_token.clone(),
             public_url: settings.public_url.clone(),
             metrics,
+            notices: Some(notices),
         });
         let origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {

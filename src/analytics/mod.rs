@@ -174,6 +174,8 @@ pub struct Report {
     pub live_chat: LiveChat,
     /// Promises made in the period and how they were kept.
     pub commitments: PromisesKept,
+    /// Conversations each crisis notice was given to in the period.
+    pub notices: Vec<crate::store::NoticeCount>,
 }
 
 /// Conversations per intent (fallbacks left out), largest first, then by id.
@@ -338,5 +340,6 @@ pub fn report(
         days,
         live_chat: live_chat(current),
         commitments: promises_kept(commitments),
+        notices: current.notices.clone(),
     }
 }

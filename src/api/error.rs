@@ -65,6 +65,12 @@ pub enum ApiError {
     NoRatingRequested(String),
     #[error("{0}")]
     AlreadyRated(String),
+    /// A notice that is not valid (each problem as `field: message`): nothing was saved.
+    #[error("the notice has {} problem(s); nothing was published", .0.len())]
+    NoticeRejected(Vec<String>),
+    /// A notice of the content files: changed by changing its file.
+    #[error("{0}")]
+    NoticeFromFile(String),
     /// Fulfilling a cancelled commitment, or cancelling a fulfilled one.
     #[error("{0}")]
     CommitmentSettled(String),
@@ -105,6 +111,8 @@ impl ApiError {
             ApiError::NoRatingRequested(_) => (StatusCode::CONFLICT, "no_rating_requested"),
             ApiError::AlreadyRated(_) => (StatusCode::CONFLICT, "already_rated"),
             ApiError::CommitmentSettled(_) => (StatusCode::CONFLICT, "commitment_settled"),
+            ApiError::NoticeRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "notice_rejected"),
+            ApiError::NoticeFromFile(_) => (StatusCode::CONFLICT, "notice_from_file"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -155,7 +163,9 @@ impl ResponseError for ApiError {
                 code,
                 message: self.to_string(),
                 problems: match self {
-                    ApiError::ContentRejected(problems) => Some(problems),
+                    ApiError::ContentRejected(problems) | ApiError::NoticeRejected(problems) => {
+                        Some(problems)
+                    }
                     _ => None,
                 },
                 agent: match self {
@@ -268,5 +278,23 @@ fn data_error_message(error: &serde_json::Error) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_string(),
         None => message,
+    }
+}
+
+impl From<crate::notices::NoticeError> for ApiError {
+    fn from(error: crate::notices::NoticeError) -> ApiError {
+        use crate::notices::NoticeError;
+        let message = error.to_string();
+        match error {
+            NoticeError::Invalid(problems) => ApiError::NoticeRejected(
+                problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.message))
+                    .collect(),
+            ),
+            NoticeError::FromFile(_) => ApiError::NoticeFromFile(message),
+            NoticeError::NotFound(_) => ApiError::NotFound(message),
+            NoticeError::Store(e) => e.into(),
+        }
     }
 }

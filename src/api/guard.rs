@@ -38,6 +38,23 @@ impl Caller {
     }
 }
 
+/// The name of the API key a request was let in with (the audit trails record it);
+/// `local` when no keys are configured (the service then listens on loopback only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUsed(String);
+
+impl KeyUsed {
+    /// Without keys, requests come from this machine.
+    const NO_KEYS: &'static str = "local";
+
+    pub fn of(request: &actix_web::HttpRequest) -> String {
+        request
+            .extensions()
+            .get::<KeyUsed>()
+            .map_or_else(|| KeyUsed::NO_KEYS.to_string(), |k| k.0.clone())
+    }
+}
+
 /// What the gate knows: the keys and the limiters.
 pub struct Gate {
     keys: KeyRing,
@@ -99,6 +116,7 @@ impl Gate {
                 "only a public (origin-bound) key may be sent in the URL; send this key as `Authorization: Bearer <key>`".into(),
             ));
         }
+        request.extensions_mut().insert(KeyUsed(key.name.clone()));
         if !key.allows(scope) {
             return Err(ApiError::Forbidden(format!(
                 "API key `{}` may not call {} endpoints",

@@ -15,6 +15,7 @@ mod handoffs;
 mod health;
 mod live_chat;
 mod metrics;
+mod notices;
 mod openapi;
 mod pages;
 mod paging;
@@ -51,6 +52,8 @@ pub struct AppState {
     /// The public base URL that webhooks are signed for, when a proxy rewrites it.
     pub public_url: Option<String>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The crisis notices (`/admin/notices`).
+    pub notices: Option<Arc<crate::notices::NoticeBoard>>,
 }
 
 /// JSON bodies: limited in size, `application/json` required, errors in our shape.

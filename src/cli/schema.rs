@@ -1,12 +1,12 @@
 //! `frontline schema`: the JSON Schema of intent files (or, with `--faq`, of FAQ topic
-//! files), generated from the Rust types the loader reads. The committed copies
+//! files; with `--notice`, of crisis notices, files and `POST /admin/notices`), generated from the Rust types the loader reads. The committed copies
 //! (`schemas/intent.schema.json`, `schemas/faq.schema.json`) are what editors use; a test
 //! keeps them equal to this output.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::content::{faq_schema, intent_schema};
+use crate::content::{faq_schema, intent_schema, notice_schema};
 
 #[derive(Debug, clap::Args)]
 pub struct SchemaArgs {
@@ -14,13 +14,19 @@ pub struct SchemaArgs {
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// The schema of the knowledge base's FAQ topic files instead
-    #[arg(long)]
+    #[arg(long, conflicts_with = "notice")]
     faq: bool,
+    /// The schema of a crisis notice (`knowledge-base/<locale>/notices/<id>.yaml`, and the
+    /// body of `POST /admin/notices`) instead
+    #[arg(long)]
+    notice: bool,
 }
 
 pub fn run(args: SchemaArgs) -> ExitCode {
     let schema = if args.faq {
         faq_schema()
+    } else if args.notice {
+        notice_schema()
     } else {
         intent_schema()
     };

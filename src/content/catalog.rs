@@ -13,6 +13,7 @@ use super::faq::{self, FACTS_FILE, FAQ_DIR, Faq, FaqMatching, MATCHING_FILE};
 use super::intent::Intent;
 use super::knowledge::Article;
 use super::lexicon::Lexicon;
+use super::notice::{NOTICES_DIR, Notice, parse_notice_file};
 use super::out_of_scope::OutOfScope;
 use super::templates::{self, ReplyTemplates};
 use super::version::ContentVersion;
@@ -42,6 +43,9 @@ pub struct LocaleContent {
     /// Questions and answers for what no intent claims (empty when the locale has none).
     pub faq: Faq,
     pub templates: ReplyTemplates,
+    /// Crisis notices written by content staff (`knowledge-base/<locale>/notices/`), in
+    /// force between their times; the API publishes more (`notices::NoticeBoard`).
+    pub notices: Vec<Notice>,
 }
 
 /// The id of the knowledge-base article every template may cite as `{{bank.…}}`.
@@ -225,7 +229,7 @@ fn load_locale(
         ));
     }
 
-    let (knowledge, faq) = load_knowledge(
+    let (knowledge, faq, notice_files) = load_knowledge(
         &root.join(KNOWLEDGE_DIR).join(locale.as_str()),
         version,
         errors,
@@ -265,7 +269,7 @@ fn load_locale(
     if errors.len() > before {
         return None;
     }
-    Some(LocaleContent {
+    let mut content = LocaleContent {
         locale,
         intents,
         out_of_scope: out_of_scope?,
@@ -274,7 +278,51 @@ fn load_locale(
         knowledge,
         faq,
         templates,
-    })
+        notices: Vec::new(),
+    };
+    content.notices = load_notices(&notice_files, &content, version, errors);
+    (errors.len() == before).then_some(content)
+}
+
+/// `notices/`: one notice per file, checked against the locale's content (its intents,
+/// forbidden phrases and phone limit) and against each other (no two in force at once for
+/// an intent with different policies).
+fn load_notices(
+    files: &[PathBuf],
+    content: &LocaleContent,
+    version: &mut super::version::VersionBuilder,
+    errors: &mut ContentErrors,
+) -> Vec<Notice> {
+    let mut notices: Vec<Notice> = Vec::new();
+    for path in files {
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            errors.push(ContentError::new(
+                path,
+                1,
+                "not a notice: notices are `<id>.yaml`",
+            ));
+            continue;
+        }
+        let Some(text) = read(path, version, errors) else {
+            continue;
+        };
+        match parse_notice_file(path, &text, content) {
+            Ok(notice) => {
+                if let Some(problem) = notices.iter().find_map(|other| notice.conflict_with(other))
+                {
+                    errors.push(ContentError::new(
+                        path,
+                        1,
+                        format!("{}: {}", problem.field, problem.message),
+                    ));
+                } else {
+                    notices.push(notice);
+                }
+            }
+            Err(e) => errors.0.extend(e.0),
+        }
+    }
+    notices
 }
 
 /// A content file's name and text; `None` (with the error recorded) if it cannot be read.
@@ -291,17 +339,23 @@ fn read_named(
     Some((name, read(path, version, errors)?))
 }
 
-/// The articles of a locale, and its FAQ (the `faq` folder).
+/// The articles of a locale, its FAQ (the `faq` folder), and its notices' files (the
+/// `notices` folder, read once the rest of the locale is loaded).
 fn load_knowledge(
     dir: &Path,
     version: &mut super::version::VersionBuilder,
     errors: &mut ContentErrors,
-) -> (BTreeMap<KnowledgeId, Article>, Faq) {
+) -> (BTreeMap<KnowledgeId, Article>, Faq, Vec<PathBuf>) {
     let mut articles = BTreeMap::new();
     let mut faq = Faq::default();
+    let mut notices = Vec::new();
     for path in content_files(dir, errors) {
         if path.is_dir() && path.file_name().and_then(|n| n.to_str()) == Some(FAQ_DIR) {
             faq = load_faq(&path, version, errors);
+            continue;
+        }
+        if path.is_dir() && path.file_name().and_then(|n| n.to_str()) == Some(NOTICES_DIR) {
+            notices = content_files(&path, errors);
             continue;
         }
         if path.extension().and_then(|e| e.to_str()) != Some("md") {
@@ -322,7 +376,7 @@ fn load_knowledge(
             Err(e) => errors.0.extend(e.0),
         }
     }
-    (articles, faq)
+    (articles, faq, notices)
 }
 
 /// `faq/`: the facts first (the answers use them), the matching settings, then one file

@@ -11,6 +11,7 @@ mod intent;
 mod ivr;
 mod knowledge;
 mod lexicon;
+mod notice;
 mod out_of_scope;
 mod templates;
 mod version;
@@ -30,6 +31,10 @@ pub use intent::{
 pub use ivr::{IvrSettings, PromptLimit};
 pub use knowledge::Article;
 pub use lexicon::{Lexicon, RiskKind};
+pub use notice::{
+    AppliesTo, NOTICES_DIR, Notice, NoticeDraft, NoticeId, NoticePolicy, NoticeProblem, Statement,
+    notice_schema,
+};
 pub use out_of_scope::OutOfScope;
 pub use templates::{
     Conditions, IntentTemplates, Part, QuickReplyMeaning, ReplyTemplates, Rule, Strength,

@@ -21,6 +21,7 @@ use crate::handoff::{HandoffSummary, Outbox};
 use crate::live::LiveServices;
 use crate::metrics::Metrics;
 use crate::nlu::{Emotion, ScoredIntent};
+use crate::notices::NoticeBoard;
 use crate::reply::Reply;
 use crate::store::{Database, EventNotifier, Receipt, RequestDigest, Store, StoreError};
 
@@ -133,6 +134,8 @@ pub struct Conversations {
     due_soon_lead: u32,
     /// Wakes the event streams of a conversation after a commit.
     notifier: Arc<EventNotifier>,
+    /// The crisis notices in force (none without a board: tests of other things).
+    notices: Option<Arc<NoticeBoard>>,
 }
 
 impl Conversations {
@@ -153,7 +156,14 @@ impl Conversations {
             clock: Clock::system(),
             due_soon_lead: crate::dialogue::DEFAULT_DUE_SOON_WORKING_HOURS,
             notifier: Arc::default(),
+            notices: None,
         }
+    }
+
+    /// The same service telling the crisis notices on `board`.
+    pub fn with_notices(mut self, board: Arc<NoticeBoard>) -> Conversations {
+        self.notices = Some(board);
+        self
     }
 
     /// The same service waking event streams through `notifier` (the one the store's

@@ -154,6 +154,11 @@ impl Conversations {
             zone: self.clock.zone(),
             now,
         };
+        let notices = match &self.notices {
+            Some(board) => board.in_force(&services.catalog, conversation.locale, now),
+            None => Vec::new(),
+        };
+        let told_before = conversation.notices.len();
         let plan = take_turn(
             &mut conversation,
             &TurnInput {
@@ -161,9 +166,12 @@ impl Conversations {
                 understanding: heard.understanding,
                 time,
                 speech: heard.speech,
+                notices: &notices,
             },
             content,
         );
+        let mut facts = facts;
+        facts.notice = conversation.notices.get(told_before).map(|t| t.id.clone());
         let (reply, commitments) = if silent {
             (None, Vec::new())
         } else {
@@ -449,6 +457,7 @@ fn facts_of(
             .and_then(|i| content.intent(&i.id))
             .is_some_and(|i| i.kind == IntentKind::Complaint),
         emotion: heard.understanding.whole.emotion.label,
+        notice: None,
     }
 }
 

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ledger::{DemandIndex, DemandLedger, SlotValue};
+use crate::content::NoticeId;
 use crate::domain::{
     AgentRef, Channel, CommitmentId, ConversationId, Customer, Expectation, HandoffId,
     HandoffReason, IntentId, Locale, Priority, SlotName,
@@ -143,7 +144,17 @@ pub struct Conversation {
     /// already dealt with, so the bot does not hand straight back for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub returned: Option<Returned>,
+    /// The crisis notices whose statement this conversation was given (each once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<ToldNotice>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A crisis notice a conversation was told: the agent's summary names it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ToldNotice {
+    pub id: NoticeId,
+    pub title: String,
 }
 
 /// What a handoff an agent gave back had dealt with: its reason, the risks and the
@@ -184,6 +195,7 @@ impl Conversation {
             commitments: Vec::new(),
             recall: None,
             returned: None,
+            notices: Vec::new(),
             created_at: now,
         }
     }

@@ -18,6 +18,7 @@ pub use calendar::{
 };
 pub use conversation::{
     CommitmentMade, Conversation, ConversationState, EarlierPromise, HandoffRef, Phase, Returned,
+    ToldNotice,
 };
 pub use demands::opened_by;
 pub use engine::{SILENCES_BEFORE_HANDOFF, Speech, TurnInput, take_turn};

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::ledger::DemandIndex;
-use crate::content::IntentKind;
+use crate::content::{IntentKind, Notice};
 use crate::domain::{FaqId, FollowUpId, HandoffReason, IntentId, Priority, SlotName};
 use crate::nlu::Emotion;
 
@@ -59,6 +59,10 @@ pub enum Step {
     /// demand, so it is never in the ledger.
     Answer {
         intent: IntentId,
+    },
+    /// A crisis notice's approved statement, once per conversation, right after soothing.
+    Notice {
+        notice: Box<Notice>,
     },
     /// A plain question no intent claims, answered from the knowledge base's FAQ with its
     /// source cited: not a demand, so it is never in the ledger.

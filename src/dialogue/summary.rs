@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::conversation::ToldNotice;
 use super::ledger::DemandStatus;
 use crate::domain::{
     Channel, CommitmentId, ConversationId, Customer, EmotionLabel, Expectation, HandoffReason,
@@ -82,6 +83,10 @@ pub struct HandoffSummary {
     pub synopsis: MaskedText,
     pub transcript: Vec<SummaryLine>,
     pub commitments: Vec<CommitmentSummary>,
+    /// The crisis notices in force that this conversation was given (`/admin/notices`):
+    /// the agent answers in line with them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<ToldNotice>,
     pub suggested_next_steps: Vec<String>,
     pub created_at: DateTime<Utc>,
 }

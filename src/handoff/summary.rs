@@ -95,6 +95,7 @@ pub fn summarize(
                 by: c.by,
             })
             .collect(),
+        notices: conversation.notices.clone(),
         suggested_next_steps: next_steps,
         created_at: now,
     }

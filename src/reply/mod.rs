@@ -452,6 +452,16 @@ impl Composition<'_> {
                 )
             }
             Step::KnowledgeAnswer { entry } => (self.knowledge_answer(entry, data), vec![]),
+            // The approved wording as approved: not a template, never reworded.
+            Step::Notice { notice } => {
+                let statement = &notice.statement;
+                let text = if self.conversation.channel == Channel::Ivr {
+                    &statement.ivr
+                } else {
+                    &statement.chat
+                };
+                (Some(text.clone()), vec![])
+            }
             Step::KnowledgeChoices { entries } => (
                 self.system(SystemPart::FaqChoices, data),
                 entries

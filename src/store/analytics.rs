@@ -7,6 +7,7 @@ use sqlx::ColumnIndex;
 
 use super::StoreError;
 use super::rows::{StoreRow, from_name};
+use crate::content::NoticeId;
 use crate::dialogue::ReleaseOutcome;
 use crate::domain::{Channel, EmotionLabel, HandoffReason, IntentId, Priority};
 
@@ -21,6 +22,8 @@ pub struct TurnFacts {
     /// The intent is a complaint (content's `kind: complaint`).
     pub complaint: bool,
     pub emotion: EmotionLabel,
+    /// The crisis notice whose statement this turn's reply gave, if any.
+    pub notice: Option<NoticeId>,
 }
 
 /// Bank days, both ends included.
@@ -93,6 +96,30 @@ pub struct AnalyticsRows {
     pub timings: Vec<HandoffTiming>,
     /// Ratings given in the range.
     pub ratings: Vec<RatingRow>,
+    /// Conversations each crisis notice was given to in the range.
+    pub notices: Vec<NoticeCount>,
+}
+
+/// How many conversations a crisis notice was given to.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct NoticeCount {
+    pub notice: NoticeId,
+    pub conversations: u64,
+}
+
+pub(super) const NOTICES: &str = "SELECT notice, COUNT(DISTINCT conversation_id) AS n \
+     FROM turn_facts WHERE notice IS NOT NULL AND day BETWEEN $1 AND $2 \
+     GROUP BY notice ORDER BY notice";
+
+pub(super) fn notice_count<R: StoreRow>(row: &R) -> Result<NoticeCount, StoreError>
+where
+    for<'c> &'c str: ColumnIndex<R>,
+{
+    let notice = row.optional_text("notice")?.unwrap_or_default();
+    Ok(NoticeCount {
+        notice: NoticeId::parse(&notice).map_err(StoreError::Corrupt)?,
+        conversations: u64::try_from(row.int("n")?).unwrap_or_default(),
+    })
 }
 
 /// A conversation counts as handed off if it ever was (an agent may have closed it, or

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use super::{
     AfterFailure, AnalyticsRows, Audience, ChangeWrite, CommitmentCount, CommitmentQuery,
     CommitmentStore, DayRange, Delivery, DeliveryQuery, EventNotifier, FollowUpDue, HandoffQuery,
-    HandoffRecord, OutboxCount, OutboxEntry, PostgresStore, Receipt, Settled, Settlement,
-    SqliteStore, Store, StoreError, StoredCommitment, StoredEvent, StoredHandoff, TranscriptLine,
-    TurnWrite,
+    HandoffRecord, NoticeAction, NoticeAuditEntry, NoticeStore, NoticeWrite, OutboxCount,
+    OutboxEntry, PostgresStore, Receipt, Settled, Settlement, SqliteStore, Store, StoreError,
+    StoredCommitment, StoredEvent, StoredHandoff, TranscriptLine, TurnWrite,
 };
 use crate::dialogue::Conversation;
 use crate::domain::{CommitmentId, ConversationId, HandoffId, IdempotencyKey, WebhookName};
@@ -216,6 +216,26 @@ impl CommitmentStore for Database {
         now: DateTime<Utc>,
     ) -> Result<Vec<CommitmentCount>, StoreError> {
         either!(self.commitment_counts(range, now))
+    }
+}
+
+impl NoticeStore for Database {
+    async fn save_notice(&self, write: NoticeWrite<'_>) -> Result<NoticeAction, StoreError> {
+        either!(self.save_notice(write))
+    }
+    async fn withdraw_notice(
+        &self,
+        id: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        either!(self.withdraw_notice(id, by, at))
+    }
+    async fn live_notices(&self, now_ms: i64) -> Result<Vec<String>, StoreError> {
+        either!(self.live_notices(now_ms))
+    }
+    async fn notice_audit(&self, limit: u32) -> Result<Vec<NoticeAuditEntry>, StoreError> {
+        either!(self.notice_audit(limit))
     }
 }
 

@@ -10,6 +10,8 @@ mod database;
 mod error;
 mod events;
 mod handoffs;
+mod notices;
+mod notices_sql;
 mod notifier;
 mod outbox;
 mod postgres;
@@ -25,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use analytics::{
     AnalyticsRows, ConversationDay, DayRange, EmotionCount, HandoffCount, HandoffTiming,
-    IntentCount, RatingRow, TurnFacts,
+    IntentCount, NoticeCount, RatingRow, TurnFacts,
 };
 pub use commitments::{
     CommitmentCount, CommitmentQuery, FollowUpDue, MADE_BY_BOT, Settled, Settlement,
@@ -37,6 +39,7 @@ pub use events::{Audience, EventBody, EventEmotion, EventIntent, EventRisk, Stor
 pub use handoffs::{
     Acknowledgement, HandoffClaim, HandoffQuery, HandoffRecord, HandoffStatusFilter,
 };
+pub use notices::{NoticeAction, NoticeAuditEntry, NoticeStore, NoticeWrite};
 pub use notifier::{EVENTS_CHANNEL, EventNotifier, EventWaker};
 pub use outbox::{AfterFailure, Delivery, DeliveryQuery, DeliveryStatus, OutboxCount, OutboxEntry};
 pub use postgres::PostgresStore;

@@ -8,6 +8,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::StoreError;
 use super::commitments_sql::commitment_store;
+use super::notices_sql::notice_store;
 use super::sql::sql_store;
 
 /// Schema versions, applied in order; `frontline_migrations` records which ran.
@@ -16,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_message_receipts.sql"),
     include_str!("../../migrations/postgres/0003_live_chat.sql"),
     include_str!("../../migrations/postgres/0004_commitments.sql"),
+    include_str!("../../migrations/postgres/0005_notices.sql"),
 ];
 
 /// Connections per instance: turns are short transactions; more instances share the
@@ -169,8 +171,8 @@ impl PostgresStore {
         let facts = write.facts;
         sqlx::query(
             "INSERT INTO turn_facts \
-                     (conversation_id, turn, day, channel, intent, complaint, emotion) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     (conversation_id, turn, day, channel, intent, complaint, emotion, notice) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(id)
         .bind(i64::from(conversation.turn))
@@ -179,6 +181,7 @@ impl PostgresStore {
         .bind(facts.intent.as_ref().map(|i| i.as_str()))
         .bind(facts.complaint)
         .bind(facts.emotion.as_str())
+        .bind(facts.notice.as_ref().map(|n| n.as_str()))
         .execute(&mut *tx)
         .await?;
         if let Some(handoff) = write.handoff {
@@ -229,3 +232,4 @@ sql_store!(
     save_turn_in_transaction
 );
 commitment_store!(PostgresStore, sqlx::Postgres, LOCK_DUE);
+notice_store!(PostgresStore, sqlx::Postgres);

@@ -583,6 +583,7 @@ macro_rules! sql_store {
                     emotions: rows(&self.pool, a::EMOTIONS_BY_DAY, range, a::emotion_count).await?,
                     timings: rows(&self.pool, a::HANDOFF_TIMINGS, range, a::handoff_timing).await?,
                     ratings: rows(&self.pool, a::RATINGS, range, a::rating_row).await?,
+                    notices: rows(&self.pool, a::NOTICES, range, a::notice_count).await?,
                 })
             }
 

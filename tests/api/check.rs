@@ -245,3 +245,73 @@ fn faq_problems_are_reported_at_their_lines() {
     );
     assert!(!out.contains("was last reviewed"), "{out}");
 }
+
+/// Notice files pass the validation `POST /admin/notices` uses: a statement admitting
+/// fault, a missing phone version and two notices in force at once for one intent with
+/// different policies are errors at their lines; a good notice checks clean.
+#[test]
+fn notice_files_with_forbidden_phrases_no_phone_version_or_clashing_policies_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    let notices = dir.path().join("knowledge-base/zh-CN/notices");
+    std::fs::create_dir_all(&notices).unwrap();
+    let notice = |id: &str, chat: &str, ivr: Option<&str>, priority: &str| {
+        let ivr = ivr.map(|i| format!("  ivr: {i}\n")).unwrap_or_default();
+        format!(
+            "id: {id}\nlocale: zh-CN\ntitle: 杭州地区部分 ATM 暂停服务\nstatement:\n  chat: {chat}\n{ivr}\
+             applies_to:\n  intents: [atm_cash_retention]\n  keywords: [ATM]\n  locations: [杭州]\n\
+             starts_at: 2026-12-01T08:00:00+08:00\nends_at: 2026-12-01T20:00:00+08:00\n\
+             policy:\n  handoff_priority: {priority}\n"
+        )
+    };
+    let good = notices.join("atm-outage-hangzhou.yaml");
+    std::fs::write(
+        &good,
+        notice(
+            "atm-outage-hangzhou",
+            "杭州地区部分ATM正在维护,款项核实后按规定处理。",
+            Some("杭州部分ATM维护中,款项核实后按规定处理。"),
+            "urgent",
+        ),
+    )
+    .unwrap();
+    let (code, out) = check(dir.path(), &["--no-conflicts"]);
+    assert!(code < 2, "{out}");
+
+    let bad = notices.join("atm-fault.yaml");
+    std::fs::write(
+        &bad,
+        notice("atm-fault", "ATM吞钞是我们的责任,请放心。", None, "urgent"),
+    )
+    .unwrap();
+    let (code, out) = check(dir.path(), &["--no-conflicts"]);
+    assert_eq!(code, 2, "{out}");
+    let file = "knowledge-base/zh-CN/notices/atm-fault.yaml";
+    assert!(
+        out.contains(&format!(
+            "{file}:5:1: error: statement.chat: forbidden phrase `是我们的责任`"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{file}:")) && out.contains("statement.ivr: missing"),
+        "{out}"
+    );
+
+    std::fs::write(
+        &bad,
+        notice(
+            "atm-fault",
+            "杭州地区部分ATM正在维护。",
+            Some("杭州部分ATM维护中。"),
+            "high",
+        ),
+    )
+    .unwrap();
+    let (code, out) = check(dir.path(), &["--no-conflicts"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("on intent `atm_cash_retention` with a different policy"),
+        "{out}"
+    );
+}

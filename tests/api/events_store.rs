@@ -66,6 +66,7 @@ async fn events_are_kept_in_order_and_read_after_an_id(store: &impl Store) {
                 intent: None,
                 complaint: false,
                 emotion: EmotionLabel::Neutral,
+                notice: None,
             },
             lines: &[],
             amend_last_customer_line: None,

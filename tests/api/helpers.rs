@@ -75,6 +75,7 @@ pub fn default_settings(data_dir: &Path) -> Settings {
         database_url: None,
         bank_zone: Default::default(),
         commitments: Default::default(),
+        notices: Default::default(),
     }
 }
 
@@ -235,7 +236,7 @@ impl TestApp {
 }
 
 impl Reply {
-    async fn from(response: reqwest::Response) -> Reply {
+    pub async fn from(response: reqwest::Response) -> Reply {
         let status = response.status().as_u16();
         let text = response.text().await.expect("a body");
         let body =

@@ -20,6 +20,7 @@ mod ivr;
 mod ivr_prompts;
 mod live_chat;
 mod model_cache;
+mod notices;
 mod openapi;
 mod operations;
 mod pages;

@@ -272,6 +272,7 @@ async fn handed_off(store: &PostgresStore, n: usize) -> String {
         synopsis: frontline::privacy::mask(""),
         transcript: Vec::new(),
         commitments: Vec::new(),
+        notices: Vec::new(),
         suggested_next_steps: Vec::new(),
         created_at: now,
     };
@@ -296,6 +297,7 @@ async fn handed_off(store: &PostgresStore, n: usize) -> String {
                 intent: None,
                 complaint: false,
                 emotion: EmotionLabel::Neutral,
+                notice: None,
             },
             lines: &[],
             amend_last_customer_line: None,

@@ -94,3 +94,33 @@ fn the_committed_faq_schema_is_the_one_the_loader_generates_and_every_topic_poin
         }
     }
 }
+
+/// Content staff's editors and the API's clients validate notices against one schema.
+#[test]
+fn the_committed_notice_schema_is_the_one_the_loader_and_the_api_read() {
+    let output = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["schema", "--notice"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let generated = String::from_utf8(output.stdout).unwrap();
+    let committed =
+        std::fs::read_to_string(repo_root().join("schemas/notice.schema.json")).unwrap();
+    assert!(
+        generated == committed,
+        "schemas/notice.schema.json is stale: run `cargo run -- schema --notice --out schemas/notice.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    let required = schema["required"].to_string();
+    for field in [
+        "id",
+        "locale",
+        "title",
+        "statement",
+        "applies_to",
+        "starts_at",
+        "ends_at",
+    ] {
+        assert!(required.contains(field), "{field} is required: {required}");
+    }
+}

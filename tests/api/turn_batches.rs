@@ -24,6 +24,7 @@ fn facts() -> TurnFacts {
         intent: None,
         complaint: false,
         emotion: EmotionLabel::Neutral,
+        notice: None,
     }
 }
 

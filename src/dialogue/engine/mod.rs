@@ -9,13 +9,15 @@ mod reading;
 mod tests;
 
 use super::calendar::BankTime;
-use super::conversation::{Conversation, ConversationState, HandoffRef, Phase};
+use super::conversation::{Conversation, ConversationState, HandoffRef, Phase, ToldNotice};
 use super::demands::{self, Mention};
 use super::escalation::{self, Signals};
-use super::ledger::DemandIndex;
+use super::ledger::{DemandIndex, DemandStatus};
 use super::plan::{HandoffDecision, Step, TurnPlan};
-use crate::content::{ConversationAct as Act, HandoffWhen, Intent, IntentKind, LocaleContent};
-use crate::domain::{EmotionLabel, HandoffId, HandoffReason, Priority};
+use crate::content::{
+    ConversationAct as Act, HandoffWhen, Intent, IntentKind, LocaleContent, Notice,
+};
+use crate::domain::{EmotionLabel, HandoffId, HandoffReason, IntentId, Priority};
 use crate::nlu::{Emotion, FaqReading, MessageUnderstanding};
 
 /// Soothe when the customer shows at least this much of a negative feeling, even about
@@ -42,6 +44,9 @@ pub struct TurnInput<'a> {
     pub time: BankTime<'a>,
     /// How sure the channel is of what was said.
     pub speech: Speech,
+    /// The crisis notices of the conversation's locale in force now (files' and
+    /// published); those that apply to this message are told and followed.
+    pub notices: &'a [Notice],
 }
 
 /// What a phone line made of the caller's words; typed messages are always `Understood`.
@@ -120,7 +125,16 @@ pub fn take_turn(
         Speech::Unsure => turn.check_heard(),
         Speech::Misheard => turn.ask_again(&phase),
     }
-    turn.finish()
+    let at_least = turn.follow_notices();
+    let mut plan = turn.finish();
+    // A notice may ask for every handoff of its conversations to be at least so urgent.
+    if let (Some(decision), Some(at_least)) = (plan.handoff.as_mut(), at_least) {
+        decision.priority = decision.priority.max(at_least);
+        if let ConversationState::HandedOff { handoff } = &mut conversation.state {
+            handoff.priority = decision.priority;
+        }
+    }
+    plan
 }
 
 /// The working state of one turn.
@@ -770,6 +784,81 @@ impl<'c> Turn<'_, 'c> {
     }
 
     /// Decides about a handoff and returns the plan.
+    /// The crisis notices that apply to this message: the first one not told yet is told
+    /// right after the soothing (never before it, never twice in a conversation); a
+    /// notice that suppresses commitments takes the promise of a time out of the reply.
+    /// The priority their policies ask of a handoff, if any.
+    fn follow_notices(&mut self) -> Option<Priority> {
+        let input = self.input;
+        if input.notices.is_empty() {
+            return None;
+        }
+        let mut intents: Vec<&IntentId> = Vec::new();
+        if let Some(intent) = self.intent {
+            intents.push(&intent.id);
+        }
+        let open: Vec<IntentId> = self
+            .conversation
+            .ledger
+            .all()
+            .iter()
+            .filter(|d| d.status == DemandStatus::Open)
+            .map(|d| d.intent.clone())
+            .collect();
+        intents.extend(open.iter());
+        let details: Vec<String> = self
+            .conversation
+            .ledger
+            .all()
+            .iter()
+            .flat_map(|d| d.slots.values().map(|v| v.value.as_str().to_string()))
+            .collect();
+        let details: Vec<&str> = details.iter().map(String::as_str).collect();
+        // A conversation told a notice stays under its policy while the notice is in
+        // force, whatever its later messages say.
+        let told = |n: &Notice| self.conversation.notices.iter().any(|t| t.id == n.id);
+        let applicable: Vec<&Notice> = input
+            .notices
+            .iter()
+            .filter(|n| {
+                told(n) || n.applies(self.conversation.channel, input.text, &intents, &details)
+            })
+            .collect();
+        if applicable.iter().any(|n| n.policy.suppress_commitments) {
+            self.plan
+                .steps
+                .retain(|s| !matches!(s, Step::Commitment { .. }));
+        }
+        let untold = applicable.iter().find(|n| !told(n)).copied();
+        if let Some(notice) = untold {
+            let at = self
+                .plan
+                .steps
+                .iter()
+                .take_while(|s| {
+                    matches!(
+                        s,
+                        Step::Recall { .. } | Step::Soothe { .. } | Step::Reassure { .. }
+                    )
+                })
+                .count();
+            self.plan.steps.insert(
+                at,
+                Step::Notice {
+                    notice: Box::new(notice.clone()),
+                },
+            );
+            self.conversation.notices.push(ToldNotice {
+                id: notice.id.clone(),
+                title: notice.title.clone(),
+            });
+        }
+        applicable
+            .iter()
+            .filter_map(|n| n.policy.handoff_priority)
+            .max()
+    }
+
     fn finish(mut self) -> TurnPlan {
         self.note_traits();
         let mut intents: Vec<&Intent> = self.mentions.iter().map(|m| m.intent).collect();
@@ -810,6 +899,7 @@ impl<'c> Turn<'_, 'c> {
                         | Step::Guidance { .. }
                         | Step::Answer { .. }
                         | Step::KnowledgeAnswer { .. }
+                        | Step::Notice { .. }
                 )
             });
             for demand in unguided {

@@ -92,6 +92,7 @@ fn turn(
             understanding,
             time: time(),
             speech: Speech::Understood,
+            notices: &[],
         },
         content(),
     )
@@ -105,6 +106,7 @@ fn silence(conversation: &mut Conversation) -> TurnPlan {
             understanding: MessageUnderstanding::nothing(),
             time: time(),
             speech: Speech::Silence,
+            notices: &[],
         },
         content(),
     )

@@ -9,6 +9,7 @@ use sqlx::sqlite::{
 };
 
 use super::commitments_sql::commitment_store;
+use super::notices_sql::notice_store;
 use super::sql::sql_store;
 use super::{StoreError, TurnWrite};
 use turn_rows::TurnRows;
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0005_message_receipts.sql"),
     include_str!("../../../migrations/sqlite/0006_live_chat.sql"),
     include_str!("../../../migrations/sqlite/0007_commitments.sql"),
+    include_str!("../../../migrations/sqlite/0008_notices.sql"),
 ];
 
 /// Connections: SQLite serialises writers anyway; a few readers keep GETs fast.
@@ -142,6 +144,7 @@ const LOCK_DUE: &str = "";
 
 sql_store!(SqliteStore, sqlx::Sqlite, CLAIM, NOTIFY, save_turn_grouped);
 commitment_store!(SqliteStore, sqlx::Sqlite, LOCK_DUE);
+notice_store!(SqliteStore, sqlx::Sqlite);
 
 #[cfg(test)]
 mod tests {

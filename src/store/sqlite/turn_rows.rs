@@ -77,6 +77,7 @@ pub(super) struct FactsRow {
     pub intent: Option<String>,
     pub complaint: bool,
     pub emotion: &'static str,
+    pub notice: Option<String>,
 }
 
 /// Everything one turn writes, in the order [`super::turn_writer`] writes it.
@@ -196,6 +197,7 @@ impl TurnRows {
                 intent: facts.intent.as_ref().map(|i| i.as_str().to_owned()),
                 complaint: facts.complaint,
                 emotion: facts.emotion.as_str(),
+                notice: facts.notice.as_ref().map(|n| n.as_str().to_owned()),
             },
             handoff,
             events,

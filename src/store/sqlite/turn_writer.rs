@@ -253,8 +253,8 @@ fn save_turn(tx: &Connection, rows: &TurnRows) -> Result<(), StoreError> {
     }
     let facts = &rows.facts;
     tx.prepare_cached(
-        "INSERT INTO turn_facts (conversation_id, turn, day, channel, intent, complaint, emotion) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO turn_facts (conversation_id, turn, day, channel, intent, complaint, emotion, \
+         notice) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         id,
@@ -264,6 +264,7 @@ fn save_turn(tx: &Connection, rows: &TurnRows) -> Result<(), StoreError> {
         facts.intent,
         facts.complaint,
         facts.emotion,
+        facts.notice,
     ])?;
     if let Some(handoff) = &rows.handoff {
         tx.prepare_cached(
