@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::guard::KeyUsed;
+use super::query::parse_query;
 use super::{ApiError, AppState};
 use crate::content::{Notice, NoticeDraft};
 use crate::notices::ListedNotice;
@@ -43,6 +44,7 @@ pub(super) struct NoticeAudit {
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub(super) struct AuditParams {
     /// At most this many lines (1–1000, default 100).
     limit: Option<u32>,
@@ -100,8 +102,9 @@ pub async fn withdraw(
 
 pub async fn audit(
     state: web::Data<AppState>,
-    params: web::Query<AuditParams>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let params: AuditParams = parse_query(&request)?;
     let limit = params.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::InvalidField("limit: 1 to 1000".into()));
