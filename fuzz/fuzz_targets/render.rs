@@ -55,6 +55,7 @@ fuzz_target!(|text: &str| {
                     now: today.and_hms_opt(2, 0, 0).unwrap().and_utc(),
                 },
                 speech: Speech::Understood,
+                notices: &content.notices,
             },
             content,
         );
