@@ -10,7 +10,7 @@ use chrono::{TimeZone, Utc};
 use frontline::access::{ApiKeyConfig, NewKey, Scope};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app_at, spawn_app_configured};
+use crate::helpers::{Reply, TestApp, TimedApp, spawn_app_at, spawn_app_configured};
 use crate::postgres::TestDatabase;
 
 const STATEMENT: &str = "杭州地区部分ATM正在系统维护,暂停服务。维护期间如遇未出钞或吞卡,款项和卡片都会在核实后按规定处理,请您放心。";
@@ -89,17 +89,22 @@ fn keys() -> (String, String, Vec<ApiKeyConfig>) {
     (manager.token, widget.token, configs)
 }
 
+/// A server at 2026-12-01 10:00 Beijing time (inside the notices' window) on its own
+/// clock, with `keys` (none: no authentication).
+async fn spawn_at_ten(data_dir: &std::path::Path, keys: Vec<ApiKeyConfig>) -> TimedApp {
+    spawn_app_at(
+        data_dir,
+        Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap(),
+        move |settings| settings.api_keys = keys,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_published_notice_follows_the_soothing_once_in_matching_conversations_until_it_ends() {
     let data_dir = tempfile::tempdir().unwrap();
     let (manager, app_key, configs) = keys();
-    // 2026-12-01 10:00 in Beijing.
-    let timed = spawn_app_at(
-        data_dir.path(),
-        Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap(),
-        move |settings| settings.api_keys = configs,
-    )
-    .await;
+    let timed = spawn_at_ten(data_dir.path(), configs).await;
     let app = &timed.app;
     let before = reply_to(app, &manager, "before-notice", ATM_IN_HANGZHOU).await;
     assert!(!before.contains(STATEMENT));
@@ -211,12 +216,7 @@ async fn a_published_notice_follows_the_soothing_once_in_matching_conversations_
 async fn a_withdrawn_notice_stops_at_once_and_the_audit_names_the_key() {
     let data_dir = tempfile::tempdir().unwrap();
     let (manager, _, configs) = keys();
-    let timed = spawn_app_at(
-        data_dir.path(),
-        Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap(),
-        move |settings| settings.api_keys = configs,
-    )
-    .await;
+    let timed = spawn_at_ten(data_dir.path(), configs).await;
     let app = &timed.app;
     let body = notice("2026-12-01T08:00:00+08:00", "2026-12-01T20:00:00+08:00");
     let published = call(
@@ -283,12 +283,7 @@ async fn a_withdrawn_notice_stops_at_once_and_the_audit_names_the_key() {
 #[tokio::test]
 async fn a_notice_that_admits_fault_or_lacks_its_phone_version_is_refused_and_nothing_is_saved() {
     let data_dir = tempfile::tempdir().unwrap();
-    let timed = spawn_app_at(
-        data_dir.path(),
-        Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap(),
-        |_| {},
-    )
-    .await;
+    let timed = spawn_at_ten(data_dir.path(), Vec::new()).await;
     let app = &timed.app;
     let mut body = notice("2026-12-01T08:00:00+08:00", "2026-12-01T20:00:00+08:00");
     body["statement"] = json!({"chat": "这次ATM故障是我们的责任,银行全额赔偿。"});

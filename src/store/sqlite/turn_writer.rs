@@ -73,10 +73,10 @@ impl TurnWriter {
         let (done, answer) = oneshot::channel();
         self.jobs
             .send(Job { rows, done })
-            .map_err(|_| StoreError::Corrupt("the turn writer has stopped".into()))?;
+            .map_err(|_| StoreError::Writer("the turn writer has stopped".into()))?;
         answer
             .await
-            .map_err(|_| StoreError::Corrupt("the turn writer has stopped".into()))?
+            .map_err(|_| StoreError::Writer("the turn writer has stopped".into()))?
     }
 }
 
