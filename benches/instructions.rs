@@ -50,6 +50,8 @@ fn request(text: &str) -> TurnRequest {
         channel: Channel::Web,
         locale: Locale::ZhCn,
         customer: Customer::default(),
+        chosen: None,
+        spoken: false,
     }
 }
 

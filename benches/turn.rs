@@ -25,6 +25,8 @@ fn request(text: &str) -> TurnRequest {
         channel: Channel::Web,
         locale: Locale::ZhCn,
         customer: Customer::default(),
+        chosen: None,
+        spoken: false,
     }
 }
 

@@ -27,4 +27,6 @@ pub mod settings;
 pub mod startup;
 pub mod store;
 pub mod stories;
+pub mod surges;
 pub mod telemetry;
+pub mod wechat;

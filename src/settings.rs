@@ -14,6 +14,8 @@ use crate::handoff::{
     DeliveryConfig, DeliveryPolicy, Webhook, WebhookConfig, WebhookError, check_webhooks,
 };
 use crate::store::DatabaseUrl;
+use crate::surges::SurgeRule;
+use crate::wechat::{Account, AccountError, WechatConfig};
 
 /// The default listen address: loopback, so a fresh install is never exposed by accident.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -112,7 +114,71 @@ pub struct ServeOptions {
     /// How each instance reads the published crisis notices: the `[notices]` table only.
     #[arg(skip)]
     pub notices: Option<NoticesConfig>,
+    /// When a rise of an intent is a surge: the `[surges]` table only.
+    #[arg(skip)]
+    pub surges: Option<SurgesConfig>,
+    /// WeChat Official Accounts: `[[wechat]]` tables of the config file, or one account
+    /// from `FRONTLINE_WECHAT_*`.
+    #[arg(skip)]
+    #[serde(default)]
+    pub wechat: Vec<WechatConfig>,
 }
+
+/// The `[surges]` table: when the last hour of an intent is a surge worth an alert.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurgesConfig {
+    /// The last hour must reach this many times the same hour's average of the days
+    /// before (more than 1).
+    pub factor: f64,
+    /// …and at least this many conversations.
+    pub min_count: u64,
+    /// How many days before make the baseline (1 to 28).
+    pub baseline_days: u32,
+    /// How often each instance looks, in milliseconds; 0: never on its own (tests run
+    /// the rounds).
+    pub poll_ms: u64,
+}
+
+impl SurgesConfig {
+    pub fn poll(&self) -> Option<std::time::Duration> {
+        (self.poll_ms > 0).then(|| std::time::Duration::from_millis(self.poll_ms))
+    }
+
+    /// The rule, if the numbers make one.
+    pub fn rule(&self) -> Result<SurgeRule, SettingsError> {
+        let invalid = |message: &str| Err(SettingsError::Surges(message.to_string()));
+        if !(self.factor.is_finite() && self.factor > 1.0) {
+            return invalid("factor must be a number above 1 (3 = three times the usual hour)");
+        }
+        if self.min_count == 0 {
+            return invalid("min_count must be at least 1");
+        }
+        if !(1..=28).contains(&self.baseline_days) {
+            return invalid("baseline_days must be 1 to 28");
+        }
+        Ok(SurgeRule {
+            factor: self.factor,
+            min_count: self.min_count,
+            baseline_days: self.baseline_days,
+        })
+    }
+}
+
+impl Default for SurgesConfig {
+    fn default() -> SurgesConfig {
+        let rule = SurgeRule::default();
+        SurgesConfig {
+            factor: rule.factor,
+            min_count: rule.min_count,
+            baseline_days: rule.baseline_days,
+            poll_ms: DEFAULT_SURGE_POLL_MS,
+        }
+    }
+}
+
+/// Default interval of the surge rounds.
+pub const DEFAULT_SURGE_POLL_MS: u64 = 60_000;
 
 /// The `[notices]` table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -200,6 +266,12 @@ impl ServeOptions {
             bank_time_zone: self.bank_time_zone.or(fallback.bank_time_zone),
             commitments: self.commitments.or(fallback.commitments),
             notices: self.notices.or(fallback.notices),
+            surges: self.surges.or(fallback.surges),
+            wechat: if self.wechat.is_empty() {
+                fallback.wechat
+            } else {
+                self.wechat
+            },
         }
     }
 }
@@ -233,6 +305,11 @@ pub struct Settings {
     pub commitments: FollowUpConfig,
     /// How the published crisis notices are read.
     pub notices: NoticesConfig,
+    /// When a rise is a surge (checked: [`SurgesConfig::rule`] succeeds), and how often
+    /// to look.
+    pub surges: SurgesConfig,
+    /// The WeChat Official Accounts served at `/v1/channels/wechat/{account}`.
+    pub wechat: Vec<Account>,
 }
 
 /// Why settings could not be resolved.
@@ -257,6 +334,10 @@ pub enum SettingsError {
     DatabaseUrl(String),
     #[error("bank_time_zone: {0}")]
     BankZone(#[from] BankZoneError),
+    #[error("[surges]: {0}")]
+    Surges(String),
+    #[error("{0}")]
+    Wechat(#[from] AccountError),
 }
 
 impl Settings {
@@ -317,8 +398,38 @@ impl Settings {
                 .unwrap_or_default(),
             commitments: merged.commitments.unwrap_or_default(),
             notices: merged.notices.unwrap_or_default(),
+            surges: {
+                let surges = merged.surges.unwrap_or_default();
+                surges.rule()?;
+                surges
+            },
+            wechat: checked_accounts(merged.wechat, |v| std::env::var(v).ok())?,
         })
     }
+}
+
+/// The WeChat accounts of the config file, or the environment's one; names unique.
+fn checked_accounts(
+    configs: Vec<WechatConfig>,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<Account>, SettingsError> {
+    let configs = if configs.is_empty() {
+        WechatConfig::from_env(var).into_iter().collect()
+    } else {
+        configs
+    };
+    let mut accounts: Vec<Account> = Vec::new();
+    for config in &configs {
+        let account = config.check()?;
+        if accounts.iter().any(|a| a.name == account.name) {
+            return Err(SettingsError::Wechat(AccountError(format!(
+                "account `{}` is configured twice",
+                account.name.as_str()
+            ))));
+        }
+        accounts.push(account);
+    }
+    Ok(accounts)
 }
 
 /// The configured keys with their origins normalised, refused if the ring would not build.

@@ -19,6 +19,7 @@ use crate::metrics::Metrics;
 use crate::notices::NoticeBoard;
 use crate::settings::Settings;
 use crate::store::{Database, EventNotifier};
+use crate::surges::SurgeWatch;
 
 /// Browser calls from other origins: only from the configured ones (the bank's pages that
 /// embed the widget). A request from any other origin is still answered as usual but
@@ -73,6 +74,7 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     follow_up: FollowUp<Database>,
+    surges: SurgeWatch<Database>,
 }
 
 impl Application {
@@ -126,6 +128,18 @@ impl Application {
         if let Some(every) = settings.commitments.poll() {
             follow_up.clone().spawn(every);
         }
+        // Surges of an intent are watched from every instance (the store keeps one alert
+        // open per intent and city).
+        let surges = SurgeWatch::new(
+            store.clone(),
+            outbox.clone(),
+            clock.clone(),
+            settings.surges.rule().context("the [surges] table")?,
+            live.clone(),
+        );
+        if let Some(every) = settings.surges.poll() {
+            surges.clone().spawn(every);
+        }
         // Crisis notices: the files' with the content, the published ones read now and
         // then every few seconds (another instance may publish).
         let notices = Arc::new(NoticeBoard::new(store.clone(), live.clone(), clock.clone()));
@@ -155,6 +169,13 @@ impl Application {
             );
         }
         let gate = web::Data::new(Gate::new(keys, settings.limits));
+        let wechat = Arc::new(crate::wechat::Accounts::new(
+            settings.wechat.clone(),
+            reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .context("cannot build the WeChat API client")?,
+        ));
         let state = web::Data::new(AppState {
             live,
             conversations: Arc::new(conversations),
@@ -163,6 +184,7 @@ impl Application {
             public_url: settings.public_url.clone(),
             metrics,
             notices: Some(notices),
+            wechat,
         });
         let origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
@@ -183,6 +205,7 @@ impl Application {
             server: server.run(),
             address,
             follow_up,
+            surges,
         })
     }
 
@@ -193,6 +216,11 @@ impl Application {
     /// The commitments' follow-up of this instance: tests run a round with a moved clock.
     pub fn follow_up(&self) -> FollowUp<Database> {
         self.follow_up.clone()
+    }
+
+    /// The surge watch of this instance: tests run a round with a moved clock.
+    pub fn surges(&self) -> SurgeWatch<Database> {
+        self.surges.clone()
     }
 
     /// Serves until the process is asked to stop (SIGINT, SIGTERM); in-flight requests finish.

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use super::query::parse_query;
 use super::{ApiError, AppState};
 use crate::analytics::{Period, report, to_csv};
-use crate::store::{CommitmentStore, Store};
+use crate::domain::Role;
+use crate::store::{CommitmentStore, Store, SurgeStore};
+use crate::surges::{SAMPLE, SurgeDocument, WINDOW};
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -63,4 +65,65 @@ pub async fn analytics(
             HeaderValue::from_str(&filename).unwrap_or(HeaderValue::from_static("attachment")),
         ))
         .body(to_csv(&report)))
+}
+
+/// A conversation of a surge as the analytics page lists it: its id and the customer's
+/// first message (masked).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(super) struct SurgeExcerpt {
+    conversation_id: String,
+    text: String,
+}
+
+/// An open surge alert with the conversations behind it.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(super) struct SurgeView {
+    #[serde(flatten)]
+    surge: SurgeDocument,
+    /// The latest conversations of the intent (in the city) since the surging hour began.
+    excerpts: Vec<SurgeExcerpt>,
+}
+
+/// `GET /v1/analytics/surges`'s body.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(super) struct SurgesBody {
+    /// The surge alerts open now, oldest first.
+    surges: Vec<SurgeView>,
+}
+
+/// `GET /v1/analytics/surges`: the surge alerts open now (every instance's), each with the
+/// conversations behind it, for the analytics page's banner.
+pub async fn surges(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let store = &state.store;
+    let now = state.conversations.clock().now();
+    let mut surges = Vec::new();
+    for surge in store.open_surges().await? {
+        let window = (
+            (surge.window_end - WINDOW).timestamp_millis(),
+            now.timestamp_millis() + 1,
+        );
+        let ids = store
+            .surge_conversations(&surge.intent, surge.city.as_deref(), window, SAMPLE)
+            .await?;
+        let mut excerpts = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let first = store
+                .transcript(id)
+                .await?
+                .into_iter()
+                .find(|line| line.role == Role::Customer);
+            excerpts.push(SurgeExcerpt {
+                conversation_id: id.as_str().to_string(),
+                text: first
+                    .map(|l| l.text.as_str().to_string())
+                    .unwrap_or_default(),
+            });
+        }
+        let ids = ids.iter().map(|id| id.as_str().to_string()).collect();
+        surges.push(SurgeView {
+            surge: SurgeDocument::new(&surge, ids),
+            excerpts,
+        });
+    }
+    Ok(HttpResponse::Ok().json(SurgesBody { surges }))
 }

@@ -181,6 +181,8 @@ impl MessageRequest {
             channel: self.channel,
             locale: self.locale,
             customer: self.customer,
+            chosen: None,
+            spoken: false,
         };
         Ok(Message { turn, key })
     }

@@ -26,11 +26,14 @@ pub(super) struct ListParams {
 #[derive(Serialize, schemars::JsonSchema)]
 pub(super) struct DeliveryView {
     id: i64,
-    /// The handoff delivered; `null` for a commitment's follow-up event.
+    /// The handoff delivered; `null` for a commitment's follow-up event or a surge alert.
     handoff_id: Option<String>,
-    /// The commitment followed up; absent for a handoff.
+    /// The commitment followed up; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     commitment_id: Option<String>,
+    /// The surge alert raised or cleared; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    surge_id: Option<String>,
     destination: String,
     idempotency_key: String,
     status: &'static str,
@@ -47,6 +50,7 @@ impl From<Delivery> for DeliveryView {
             id: d.id,
             handoff_id: d.handoff_id.map(|h| h.as_str().to_string()),
             commitment_id: d.commitment_id.map(|c| c.as_str().to_string()),
+            surge_id: d.surge_id,
             destination: d.destination.as_str().to_string(),
             idempotency_key: d.idempotency_key,
             status: d.status.as_str(),

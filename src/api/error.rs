@@ -74,6 +74,10 @@ pub enum ApiError {
     /// Fulfilling a cancelled commitment, or cancelling a fulfilled one.
     #[error("{0}")]
     CommitmentSettled(String),
+    /// The agent's message is saved in the conversation, but WeChat's message API did not
+    /// take it (the customer has not seen it).
+    #[error("{0}")]
+    WechatUndelivered(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -113,6 +117,7 @@ impl ApiError {
             ApiError::CommitmentSettled(_) => (StatusCode::CONFLICT, "commitment_settled"),
             ApiError::NoticeRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "notice_rejected"),
             ApiError::NoticeFromFile(_) => (StatusCode::CONFLICT, "notice_from_file"),
+            ApiError::WechatUndelivered(_) => (StatusCode::BAD_GATEWAY, "wechat_undelivered"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

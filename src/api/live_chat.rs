@@ -93,7 +93,39 @@ pub async fn agent_message(
         .conversations
         .agent_message(&id, &request.agent_id, &request.text, key.as_ref())
         .await?;
+    to_wechat(&state, &id, &saved).await?;
     Ok(HttpResponse::Created().json(saved))
+}
+
+/// A desk agent's message to a customer who came through a WeChat Official Account whose
+/// handoffs go to the desks: sent through WeChat's customer-service message API (masked,
+/// like everything shown).
+async fn to_wechat(
+    state: &AppState,
+    id: &crate::domain::ConversationId,
+    saved: &AgentMessage,
+) -> Result<(), ApiError> {
+    let Some((name, openid)) = crate::wechat::follower_of(id.as_str()) else {
+        return Ok(());
+    };
+    let Some(account) = state
+        .wechat
+        .get(name)
+        .filter(|a| a.handoff == crate::wechat::HandoffRoute::Desks)
+    else {
+        return Ok(());
+    };
+    state
+        .wechat
+        .service
+        .send_text(account, openid, saved.text.as_str())
+        .await
+        .map_err(|e| {
+            tracing::error!(account = name, error = %e, "agent message not delivered to WeChat");
+            ApiError::WechatUndelivered(format!(
+                "the message is saved in the conversation, but WeChat did not take it: {e}"
+            ))
+        })
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

@@ -13,7 +13,7 @@ use crate::analytics::{Period, live_chat};
 use chrono::NaiveDate;
 
 use crate::metrics::{CONTENT_TYPE, CommitmentGauge, LiveChatGauges, OutboxGauge};
-use crate::store::{CommitmentStore, DayRange, Store};
+use crate::store::{CommitmentStore, DayRange, Store, SurgeStore};
 
 /// The middleware function (`middleware::from_fn(record)`), outermost: refused and
 /// timed-out requests are counted too.
@@ -106,6 +106,12 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
             overdue_now: c.overdue_now,
         })
         .collect();
+    let surges = state.store.open_surges().await?;
+    state.metrics.set_surges(
+        surges
+            .iter()
+            .map(|s| (s.intent.as_str(), s.city.as_deref())),
+    );
     Ok(HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
         .body(state.metrics.render(&outbox, &version, &live, &commitments)))

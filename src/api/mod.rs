@@ -25,6 +25,7 @@ mod routes;
 mod twilio;
 mod voice_form;
 mod vxml;
+mod wechat;
 
 use std::sync::Arc;
 
@@ -54,6 +55,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The crisis notices (`/admin/notices`).
     pub notices: Option<Arc<crate::notices::NoticeBoard>>,
+    /// The WeChat Official Accounts served (`/v1/channels/wechat/{account}`).
+    pub wechat: Arc<crate::wechat::Accounts>,
 }
 
 /// JSON bodies: limited in size, `application/json` required, errors in our shape.

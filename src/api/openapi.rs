@@ -20,6 +20,8 @@ pub(super) enum Body {
     Json(Schema),
     /// A form-encoded webhook body (the voice platforms).
     Form(Value),
+    /// An XML body (WeChat's pushes), described in words.
+    Xml(&'static str),
 }
 
 /// How the document describes one endpoint, beyond its method, path and access.
@@ -116,6 +118,9 @@ fn reason(status: u16) -> &'static str {
         415 => "Content type must be application/json",
         422 => "The content has errors; the last good content keeps serving",
         429 => "Rate limited: retry after Retry-After seconds",
+        502 => {
+            "Saved, but WeChat's message API did not take it: retry with the same Idempotency-Key"
+        }
         503 => "Not ready, overloaded or timed out: retry after Retry-After seconds",
         _ => "Error",
     }
@@ -184,6 +189,10 @@ fn operation_object(endpoint: &Endpoint, operation: &Doc) -> Value {
         Body::Form(schema) => {
             object["requestBody"] = json!({"required": true,
                 "content": {"application/x-www-form-urlencoded": {"schema": schema}}});
+        }
+        Body::Xml(about) => {
+            object["requestBody"] = json!({"required": true,
+                "content": {"application/xml": {"schema": text_body(about)}}});
         }
     }
     object["security"] = match scope {

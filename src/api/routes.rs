@@ -12,7 +12,7 @@ use schemars::SchemaGenerator;
 use super::openapi::{Body, Doc, header, schema, schema_inline, text_body, voice_form};
 use super::{
     admin, analytics, commitments, conversations, deliveries, events, handoffs, health, live_chat,
-    metrics, notices, openapi, pages, parse, twilio, vxml,
+    metrics, notices, openapi, pages, parse, twilio, vxml, wechat,
 };
 use crate::access::{Access, Scope};
 use crate::domain::IdempotencyKey;
@@ -37,6 +37,20 @@ const CONVERSATION_ID: &[(&str, &str)] = &[(
 const HANDOFF_ID: &[(&str, &str)] = &[("id", "The handoff id (h-…)")];
 
 const COMMITMENT_ID: &[(&str, &str)] = &[("id", "The commitment id (cm-…)")];
+
+/// WeChat's signed query parameters, all strings (which are required depends on the mode).
+fn wechat_query(fields: &[(&str, &str)]) -> schemars::Schema {
+    let properties: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|(name, about)| {
+            (
+                (*name).to_string(),
+                serde_json::json!({"type": "string", "description": about}),
+            )
+        })
+        .collect();
+    schemars::json_schema!({"type": "object", "properties": properties})
+}
 
 /// An event stream's body, described for OpenAPI as one event (the schema each event of
 /// the stream follows, as SSE-aware clients and checkers read it).
@@ -191,7 +205,7 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                     "application/json",
                     schema::<crate::conversations::AgentMessage>(g),
                 ),
-                errors: &[400, 404, 409, 413, 415, 503],
+                errors: &[400, 404, 409, 413, 415, 502, 503],
                 alternative: None,
             }),
         },
@@ -461,6 +475,79 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
             }),
         },
         Endpoint {
+            method: Method::GET,
+            path: "/v1/channels/wechat/{account}",
+            access: Access::OwnSignature,
+            handler: || web::get().to(wechat::verify_server),
+            doc: Some(|_| Doc {
+                id: "wechatVerify",
+                summary: "WeChat Official Account server verification (服务器配置): answers echostr when signature (SHA-1 of the sorted token, timestamp and nonce) matches and the timestamp is fresh; 403 otherwise",
+                path_parameters: &[(
+                    "account",
+                    "The account's name in frontline.toml ([[wechat]] account)",
+                )],
+                headers: Vec::new(),
+                query: Some(wechat_query(&[
+                    (
+                        "signature",
+                        "SHA-1 (hex) of the sorted token, timestamp and nonce",
+                    ),
+                    ("timestamp", "Unix seconds"),
+                    ("nonce", "A random string"),
+                    ("echostr", "Echoed back when the signature is right"),
+                ])),
+                body: Body::None,
+                status: 200,
+                success: ("text/plain", text_body("The echostr")),
+                errors: &[400, 403, 404],
+                alternative: None,
+            }),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/v1/channels/wechat/{account}",
+            access: Access::OwnSignature,
+            handler: || web::post().to(wechat::receive),
+            doc: Some(|_| Doc {
+                id: "wechatPush",
+                summary: "WeChat Official Account message push: text, voice (Recognition), subscribe and menu CLICK events; verified by signature (and msg_signature in safe mode) with a fresh timestamp before anything is read; answered with a passive XML reply (text, or transfer_customer_service on a handoff), encrypted in safe mode; a retried MsgId gives the same reply and one turn",
+                path_parameters: &[(
+                    "account",
+                    "The account's name in frontline.toml ([[wechat]] account)",
+                )],
+                headers: Vec::new(),
+                query: Some(wechat_query(&[
+                    (
+                        "signature",
+                        "SHA-1 (hex) of the sorted token, timestamp and nonce",
+                    ),
+                    (
+                        "timestamp",
+                        "Unix seconds; older than the account's max_age_secs is refused",
+                    ),
+                    ("nonce", "A random string"),
+                    ("openid", "The sender's OpenID"),
+                    ("encrypt_type", "aes in safe (and compatible) mode"),
+                    (
+                        "msg_signature",
+                        "In safe mode: SHA-1 of the sorted token, timestamp, nonce and Encrypt",
+                    ),
+                ])),
+                body: Body::Xml(
+                    "The message as WeChat pushes it: <xml> with ToUserName, FromUserName, CreateTime, MsgType and its fields; in safe mode <xml><ToUserName/><Encrypt/></xml>",
+                ),
+                status: 200,
+                success: (
+                    "application/xml",
+                    text_body(
+                        "A passive reply (<xml> with MsgType text or transfer_customer_service; in safe mode the <Encrypt> envelope), or `success` for none",
+                    ),
+                ),
+                errors: &[400, 403, 404, 413, 503],
+                alternative: None,
+            }),
+        },
+        Endpoint {
             method: Method::POST,
             path: "/v1/ivr/twilio",
             access: Access::OwnSignature,
@@ -502,6 +589,24 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                     "text/csv",
                     text_body("With format=csv: rows of day,measure,label,value"),
                 )),
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/v1/analytics/surges",
+            access: Access::Key(Scope::Analytics),
+            handler: || web::get().to(analytics::surges),
+            doc: Some(|g| Doc {
+                id: "analytics_surges",
+                summary: "Surge alerts open now: an intent (everywhere or in one city) whose last hour jumped past the same hour of the days before, with the latest conversations behind it (masked)",
+                path_parameters: &[],
+                headers: Vec::new(),
+                query: None,
+                body: Body::None,
+                status: 200,
+                success: ("application/json", schema::<analytics::SurgesBody>(g)),
+                errors: &[503],
+                alternative: None,
             }),
         },
         Endpoint {

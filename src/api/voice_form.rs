@@ -89,5 +89,7 @@ pub fn phone_turn(
         channel: Channel::Ivr,
         locale,
         customer: Customer::default(),
+        chosen: None,
+        spoken: false,
     }
 }

@@ -67,6 +67,8 @@ async fn chat(args: ChatArgs, services: Services) -> anyhow::Result<()> {
                     channel: args.channel,
                     locale: args.locale,
                     customer: Customer::default(),
+                    chosen: None,
+                    spoken: false,
                 },
             )
             .await?;

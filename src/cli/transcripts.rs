@@ -101,6 +101,8 @@ async fn write(args: &TranscriptsArgs) -> anyhow::Result<()> {
                             id: None,
                             segment: scenario.segment.clone(),
                         },
+                        chosen: None,
+                        spoken: false,
                     },
                 )
                 .await?;

@@ -29,6 +29,7 @@ const LEXICON_FILE: &str = "_lexicon.yaml";
 const DICTIONARY_FILE: &str = "_dictionary.txt";
 const REPLIES_FILE: &str = "_replies.yaml";
 const IVR_FILE: &str = "_ivr.yaml";
+const WECHAT_FILE: &str = "_wechat.yaml";
 
 /// All the content of one locale.
 #[derive(Clone, Debug)]
@@ -459,6 +460,15 @@ fn load_templates(
                 intents.iter().any(|i| &i.id == id)
             }) {
                 Ok(ivr) => out.ivr = ivr,
+                Err(e) => errors.0.extend(e.0),
+            }
+            continue;
+        }
+        if name == WECHAT_FILE {
+            match super::wechat::WechatSettings::parse(&path, &text, |id| {
+                intents.iter().any(|i| &i.id == id)
+            }) {
+                Ok(wechat) => out.wechat = wechat,
                 Err(e) => errors.0.extend(e.0),
             }
             continue;

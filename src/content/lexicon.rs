@@ -44,6 +44,9 @@ pub struct Lexicon {
     /// front of the answer, so the slot holds the name alone and the restatement does not
     /// read “您购买的“产品名字是稳盈”…”.
     pub answer_lead_ins: Vec<String>,
+    /// The cities the bank serves (`杭州`, `Shanghai`): a turn that names one is counted
+    /// for it too, so that a surge of complaints in one city is seen as such.
+    pub cities: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +69,8 @@ struct LexiconFile {
     settled: Vec<String>,
     #[serde(default)]
     answer_lead_ins: Vec<String>,
+    #[serde(default)]
+    cities: Vec<String>,
 }
 
 impl Lexicon {
@@ -119,12 +124,32 @@ impl Lexicon {
             clause_breaks: file.clause_breaks,
             settled: file.settled,
             answer_lead_ins: file.answer_lead_ins,
+            cities: nonempty(file.cities),
         };
         errors.into_result(lexicon)
     }
 }
 
+/// The words without blank ones (a stray `""` would name every message's city).
+fn nonempty(words: Vec<String>) -> Vec<String> {
+    words.into_iter().filter(|w| !w.trim().is_empty()).collect()
+}
+
 impl Lexicon {
+    /// The first of the content's cities that one of `texts` names (ASCII case ignored),
+    /// the longest name winning where one contains another (`南京` in `南京市`).
+    pub fn city_in<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> Option<&str> {
+        let texts: Vec<String> = texts.into_iter().map(str::to_lowercase).collect();
+        self.cities
+            .iter()
+            .filter(|city| {
+                let city = city.to_lowercase();
+                texts.iter().any(|t| t.contains(&city))
+            })
+            .max_by_key(|city| city.chars().count())
+            .map(String::as_str)
+    }
+
     /// A free-text answer without the words that introduce it (the longest lead-in that
     /// starts it, ASCII case ignored), or the answer itself when nothing would be left.
     pub fn without_lead_in<'t>(&self, answer: &'t str) -> &'t str {
@@ -184,5 +209,21 @@ mod tests {
     fn a_lead_in_alone_is_kept_whole() {
         let l = lexicon(&["名字是"]);
         assert_eq!(l.without_lead_in("名字是"), "名字是");
+    }
+
+    #[test]
+    fn a_message_is_counted_for_the_city_it_names() {
+        let source = "cities: [南京, 杭州, Shanghai, \"\"]\n";
+        let l = Lexicon::parse(Path::new("_lexicon.yaml"), source).unwrap();
+        assert_eq!(l.city_in(["杭州西湖边的ATM吞了我的卡"]), Some("杭州"));
+        assert_eq!(
+            l.city_in(["", "the ATM in shanghai ate my card"]),
+            Some("Shanghai")
+        );
+        assert_eq!(
+            l.city_in(["ATM吞了我的卡"]),
+            None,
+            "no city named, and a blank one is no city"
+        );
     }
 }

@@ -15,6 +15,7 @@ mod notice;
 mod out_of_scope;
 mod templates;
 mod version;
+mod wechat;
 
 pub use acts::ConversationAct;
 pub use calendar::{BankCalendar, CALENDAR_FILE};
@@ -41,3 +42,4 @@ pub use templates::{
     SystemPart, SystemTemplates, TemplateText,
 };
 pub use version::ContentVersion;
+pub use wechat::{MAX_REPLY_BYTES, WechatSettings};

@@ -167,6 +167,8 @@ pub struct ReplyTemplates {
     pub forbidden: Vec<String>,
     /// The phone settings (`_ivr.yaml`).
     pub ivr: super::ivr::IvrSettings,
+    /// The WeChat Official Account settings (`_wechat.yaml`).
+    pub wechat: super::wechat::WechatSettings,
 }
 
 /// A part as written: a text, a list of texts, or a list of rules.

@@ -140,7 +140,7 @@ impl Conversations {
             &mut conversation,
             today,
         );
-        let facts = facts_of(&heard, &conversation, content, today);
+        let facts = facts_of(&heard, &conversation, content, (now, today));
         let intent = heard.understanding.whole.intent.clone();
         let emotion = heard.understanding.whole.emotion;
         let risk = heard.understanding.whole.risk;
@@ -186,6 +186,7 @@ impl Conversations {
                 content,
                 &promising,
             );
+            conversation.offer(&reply.quick_replies);
             (Some(reply), made)
         };
         let recorded = self
@@ -334,7 +335,10 @@ impl Conversations {
                 }
             }
             (None, None, Some(keys)) => mask(&format!("[DTMF {}]", keys.as_str())),
-            (None, None, None) => mask(""),
+            (None, None, None) => match &request.chosen {
+                Some(intent) => mask(&format!("[menu {}]", intent.as_str())),
+                None => mask(""),
+            },
         };
         let mut lines = vec![TranscriptLine {
             role: Role::Customer,
@@ -441,16 +445,28 @@ impl Conversations {
     }
 }
 
-/// What analytics keeps of the turn: no text, only what was understood.
+/// What analytics keeps of the turn: no text, only what was understood, when, and the
+/// city the message or the details given so far named.
 fn facts_of(
     heard: &Heard,
     conversation: &Conversation,
     content: &LocaleContent,
-    today: NaiveDate,
+    (now, today): (DateTime<Utc>, NaiveDate),
 ) -> TurnFacts {
     let intent = heard.understanding.whole.intent.as_ref();
+    let details = conversation
+        .ledger
+        .all()
+        .iter()
+        .flat_map(|d| d.slots.values().map(|v| v.value.as_str()));
+    let city = content
+        .lexicon
+        .city_in(heard.said.as_deref().into_iter().chain(details))
+        .map(str::to_string);
     TurnFacts {
         day: today,
+        at: now,
+        city,
         channel: conversation.channel,
         intent: intent.map(|i| i.id.clone()),
         complaint: intent

@@ -147,6 +147,10 @@ pub struct Conversation {
     /// The crisis notices whose statement this conversation was given (each once).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<ToldNotice>,
+    /// The choices the last reply offered (its quick replies): in plain-text channels
+    /// (WeChat) they are numbered, and the customer answers with the number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -196,6 +200,7 @@ impl Conversation {
             recall: None,
             returned: None,
             notices: Vec::new(),
+            offered: Vec::new(),
             created_at: now,
         }
     }
@@ -218,6 +223,18 @@ impl Conversation {
     /// Whether the conversation is over.
     pub fn is_closed(&self) -> bool {
         matches!(self.state, ConversationState::Closed { .. })
+    }
+
+    /// Remembers the choices a reply offered, until the next reply.
+    pub fn offer(&mut self, choices: &[String]) {
+        self.offered = choices.to_vec();
+    }
+
+    /// The choice a plain-text channel's numbered answer (`2`) picks, if the last reply
+    /// offered that many.
+    pub fn numbered_choice(&self, answer: &str) -> Option<&str> {
+        let n: usize = answer.trim().parse().ok()?;
+        self.offered.get(n.checked_sub(1)?).map(String::as_str)
     }
 
     /// Records a promise the reply made (`what` as the customer read or heard it), under

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::conversation::Conversation;
 use super::engine::Speech;
 use crate::content::{ConversationAct, LocaleContent};
-use crate::domain::{Channel, Customer, Dtmf, Locale, MessageText};
+use crate::domain::{Channel, Customer, Dtmf, IntentId, Locale, MessageText};
 use crate::nlu::{MessageUnderstanding, Understanding, Utterance};
 use crate::privacy::mask;
 
@@ -32,6 +32,12 @@ pub struct TurnRequest {
     pub channel: Channel,
     pub locale: Locale,
     pub customer: Customer,
+    /// An intent the customer chose from a menu (a WeChat menu button): heard as chosen,
+    /// like a keypad key.
+    pub chosen: Option<IntentId>,
+    /// `text` is a speech recogniser's (a WeChat voice message's `Recognition`): heard by
+    /// sound too, like the phone, whatever the conversation's channel.
+    pub spoken: bool,
 }
 
 /// What was heard: the understanding, how it was heard, and the text the dialogue works
@@ -66,21 +72,38 @@ pub fn hear(
     let locale = conversation.locale;
     let channel = conversation.channel;
     let ivr = &content.templates.ivr;
-    let understand =
-        |text: &str| understanding.understand(&Utterance::new(text, locale).via(channel).on(today));
-    let said = request.text.as_ref().map(|t| t.as_str().to_string());
-    let heard = match (&said, &request.dtmf) {
-        (Some(text), _) => match content.templates.system.quick_reply_means.get(text.trim()) {
-            // A quick reply the bot offered means what it offered.
-            Some(meaning) => MessageUnderstanding::chosen(meaning.intent.clone()).said(text),
-            None => understand(text),
+    // Speech is heard by its sound too (homophones), as on the phone.
+    let heard_via = if request.spoken {
+        Channel::Ivr
+    } else {
+        channel
+    };
+    let understand = |text: &str| {
+        understanding.understand(&Utterance::new(text, locale).via(heard_via).on(today))
+    };
+    // On WeChat the choices offered are numbered: `2` means the second.
+    let said = request.text.as_ref().map(|t| {
+        let text = t.as_str();
+        match conversation.numbered_choice(text) {
+            Some(choice) if channel == Channel::Wechat => choice.to_string(),
+            _ => text.to_string(),
+        }
+    });
+    let heard = match &request.chosen {
+        Some(intent) => MessageUnderstanding::chosen(intent.clone()),
+        None => match (&said, &request.dtmf) {
+            (Some(text), _) => match content.templates.system.quick_reply_means.get(text.trim()) {
+                // A quick reply the bot offered means what it offered.
+                Some(meaning) => MessageUnderstanding::chosen(meaning.intent.clone()).said(text),
+                None => understand(text),
+            },
+            (None, Some(keys)) => match keys.single_key().and_then(|k| ivr.keys.get(&k)) {
+                Some(intent) => MessageUnderstanding::chosen(intent.clone()),
+                // Several digits (a card's last four) are read like words.
+                None => understand(keys.as_str()),
+            },
+            (None, None) => MessageUnderstanding::nothing(),
         },
-        (None, Some(keys)) => match keys.single_key().and_then(|k| ivr.keys.get(&k)) {
-            Some(intent) => MessageUnderstanding::chosen(intent.clone()),
-            // Several digits (a card's last four) are read like words.
-            None => understand(keys.as_str()),
-        },
-        (None, None) => MessageUnderstanding::nothing(),
     };
     if let Some(held) = conversation.unconfirmed_speech.take() {
         let answer = heard
@@ -108,7 +131,7 @@ pub fn hear(
             _ => {}
         }
     }
-    let unsure = channel == Channel::Ivr
+    let unsure = (channel == Channel::Ivr || request.spoken)
         && request
             .asr_confidence
             .is_some_and(|c| c < ivr.asr_confidence_threshold);

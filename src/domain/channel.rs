@@ -16,6 +16,9 @@ vocab_enum! {
         App = "app",
         /// A phone call through an IVR platform (speech-to-text and keypresses).
         Ivr = "ivr",
+        /// The bank's WeChat Official Account (微信公众号): plain text and voice messages,
+        /// passive replies.
+        Wechat = "wechat",
     }
 }
 

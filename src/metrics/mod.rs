@@ -87,6 +87,13 @@ struct CommitmentLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SurgeLabels {
+    intent: String,
+    /// `""`: the intent everywhere.
+    city: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PromiseIntentLabels {
     intent: String,
 }
@@ -158,6 +165,8 @@ pub struct Metrics {
     rating_average: FloatGauge,
     commitments: Family<CommitmentLabels, Gauge>,
     commitments_on_time: Family<PromiseIntentLabels, FloatGauge>,
+    surges: Family<SurgeLabels, Gauge>,
+    surges_open: Gauge,
 }
 
 impl Default for Metrics {
@@ -186,6 +195,8 @@ impl Metrics {
             rating_average: FloatGauge::default(),
             commitments: Family::default(),
             commitments_on_time: Family::default(),
+            surges: Family::default(),
+            surges_open: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -268,6 +279,16 @@ impl Metrics {
             "Promises fulfilled by their due time, of those made, by intent",
             metrics.commitments_on_time.clone(),
         );
+        registry.register(
+            "surge_alerts",
+            "Surge alerts open now (1 each), by intent and city (empty: the intent everywhere)",
+            metrics.surges.clone(),
+        );
+        registry.register(
+            "surge_alerts_open",
+            "Surge alerts open now, in all",
+            metrics.surges_open.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -334,6 +355,22 @@ impl Metrics {
 
     /// The exposition, with the gauges read at scrape time: the outbox as the store sees
     /// it (shared by every instance) and the content version this instance serves.
+    /// The surge alerts open at scrape time (every instance's): `(intent, city)`.
+    pub fn set_surges<'a>(&self, open: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
+        self.surges.clear();
+        let mut total = 0;
+        for (intent, city) in open {
+            self.surges
+                .get_or_create(&SurgeLabels {
+                    intent: intent.to_string(),
+                    city: city.unwrap_or_default().to_string(),
+                })
+                .set(1);
+            total += 1;
+        }
+        self.surges_open.set(total);
+    }
+
     pub fn render(
         &self,
         outbox: &[OutboxGauge],

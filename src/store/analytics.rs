@@ -24,6 +24,11 @@ pub struct TurnFacts {
     pub emotion: EmotionLabel,
     /// The crisis notice whose statement this turn's reply gave, if any.
     pub notice: Option<NoticeId>,
+    /// When the turn was taken: surges compare the last hour with the same hour before.
+    pub at: DateTime<Utc>,
+    /// The city the message or the customer's details named (one of the content's
+    /// `cities`), for surges by place.
+    pub city: Option<String>,
 }
 
 /// Bank days, both ends included.

@@ -10,10 +10,13 @@ use super::{
     CommitmentStore, DayRange, Delivery, DeliveryQuery, EventNotifier, FollowUpDue, HandoffQuery,
     HandoffRecord, NoticeAction, NoticeAuditEntry, NoticeStore, NoticeWrite, OutboxCount,
     OutboxEntry, PostgresStore, Receipt, Settled, Settlement, SqliteStore, Store, StoreError,
-    StoredCommitment, StoredEvent, StoredHandoff, TranscriptLine, TurnWrite,
+    StoredCommitment, StoredEvent, StoredHandoff, SurgeRecord, SurgeStore, TranscriptLine,
+    TurnWrite, WindowCount,
 };
 use crate::dialogue::Conversation;
-use crate::domain::{CommitmentId, ConversationId, HandoffId, IdempotencyKey, WebhookName};
+use crate::domain::{
+    CommitmentId, ConversationId, HandoffId, IdempotencyKey, IntentId, WebhookName,
+};
 
 /// A database URL as configured: only PostgreSQL is reached by URL (SQLite is the data
 /// dir's file). Parsed at start-up, so a typo stops the service with a clear message.
@@ -236,6 +239,42 @@ impl NoticeStore for Database {
     }
     async fn notice_audit(&self, limit: u32) -> Result<Vec<NoticeAuditEntry>, StoreError> {
         either!(self.notice_audit(limit))
+    }
+}
+
+impl SurgeStore for Database {
+    async fn window_counts(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<WindowCount>, StoreError> {
+        either!(self.window_counts(from_ms, to_ms))
+    }
+    async fn open_surges(&self) -> Result<Vec<SurgeRecord>, StoreError> {
+        either!(self.open_surges())
+    }
+    async fn raise_surge(
+        &self,
+        surge: &SurgeRecord,
+        outbox: &[OutboxEntry],
+    ) -> Result<bool, StoreError> {
+        either!(self.raise_surge(surge, outbox))
+    }
+    async fn clear_surge(
+        &self,
+        surge: &SurgeRecord,
+        outbox: &[OutboxEntry],
+    ) -> Result<bool, StoreError> {
+        either!(self.clear_surge(surge, outbox))
+    }
+    async fn surge_conversations(
+        &self,
+        intent: &IntentId,
+        city: Option<&str>,
+        window: (i64, i64),
+        limit: u32,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        either!(self.surge_conversations(intent, city, window, limit))
     }
 }
 

@@ -19,6 +19,8 @@ mod receipts;
 mod rows;
 mod sql;
 mod sqlite;
+pub(crate) mod surges;
+mod surges_sql;
 
 use std::future::Future;
 
@@ -46,6 +48,7 @@ pub use postgres::PostgresStore;
 pub use receipts::{Receipt, RequestDigest};
 
 pub use sqlite::SqliteStore;
+pub use surges::{SurgeRecord, SurgeStore, WindowCount};
 
 use crate::dialogue::{Conversation, HandoffSummary, ReleaseOutcome};
 pub use crate::domain::Role;

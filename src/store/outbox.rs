@@ -38,6 +38,8 @@ pub struct Delivery {
     pub handoff_id: Option<HandoffId>,
     /// The commitment followed up, for a commitment event.
     pub commitment_id: Option<CommitmentId>,
+    /// The surge alert, for a surge event.
+    pub surge_id: Option<String>,
     pub destination: WebhookName,
     pub idempotency_key: String,
     pub payload: String,
@@ -53,12 +55,13 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// The handoff or commitment id the delivery is about (for logs).
+    /// The handoff, commitment or surge id the delivery is about (for logs).
     pub fn subject(&self) -> &str {
-        match (&self.handoff_id, &self.commitment_id) {
-            (Some(handoff), _) => handoff.as_str(),
-            (None, Some(commitment)) => commitment.as_str(),
-            (None, None) => "",
+        match (&self.handoff_id, &self.commitment_id, &self.surge_id) {
+            (Some(handoff), _, _) => handoff.as_str(),
+            (None, Some(commitment), _) => commitment.as_str(),
+            (None, None, Some(surge)) => surge,
+            (None, None, None) => "",
         }
     }
 }

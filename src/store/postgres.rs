@@ -10,6 +10,7 @@ use super::StoreError;
 use super::commitments_sql::commitment_store;
 use super::notices_sql::notice_store;
 use super::sql::sql_store;
+use super::surges_sql::surge_store;
 
 /// Schema versions, applied in order; `frontline_migrations` records which ran.
 const MIGRATIONS: &[&str] = &[
@@ -18,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0003_live_chat.sql"),
     include_str!("../../migrations/postgres/0004_commitments.sql"),
     include_str!("../../migrations/postgres/0005_notices.sql"),
+    include_str!("../../migrations/postgres/0006_surges.sql"),
 ];
 
 /// Connections per instance: turns are short transactions; more instances share the
@@ -171,8 +173,8 @@ impl PostgresStore {
         let facts = write.facts;
         sqlx::query(
             "INSERT INTO turn_facts \
-                     (conversation_id, turn, day, channel, intent, complaint, emotion, notice) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     (conversation_id, turn, day, channel, intent, complaint, emotion, notice, \
+                      at_ms, city) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(id)
         .bind(i64::from(conversation.turn))
@@ -182,6 +184,8 @@ impl PostgresStore {
         .bind(facts.complaint)
         .bind(facts.emotion.as_str())
         .bind(facts.notice.as_ref().map(|n| n.as_str()))
+        .bind(facts.at.timestamp_millis())
+        .bind(facts.city.as_deref())
         .execute(&mut *tx)
         .await?;
         if let Some(handoff) = write.handoff {
@@ -233,3 +237,4 @@ sql_store!(
 );
 commitment_store!(PostgresStore, sqlx::Postgres, LOCK_DUE);
 notice_store!(PostgresStore, sqlx::Postgres);
+surge_store!(PostgresStore, sqlx::Postgres);

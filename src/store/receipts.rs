@@ -38,6 +38,12 @@ impl RequestDigest {
         if let Some(keys) = &request.dtmf {
             field("dtmf", keys.as_str());
         }
+        if let Some(intent) = &request.chosen {
+            field("chosen", intent.as_str());
+        }
+        if request.spoken {
+            field("spoken", "1");
+        }
         match request.event {
             Some(IvrEvent::NoInput) => field("event", "no_input"),
             Some(IvrEvent::NoMatch) => field("event", "no_match"),
@@ -105,6 +111,8 @@ mod tests {
             channel: Channel::Web,
             locale: Locale::ZhCn,
             customer: Customer::default(),
+            chosen: None,
+            spoken: false,
         }
     }
 

@@ -20,7 +20,7 @@ pub(super) const HANDOFF_COLUMNS: &str = "id, conversation_id, reason, priority,
      AS conversation_state";
 
 /// The columns [`delivery`] reads.
-pub(super) const DELIVERY_COLUMNS: &str = "id, handoff_id, commitment_id, destination, idempotency_key, \
+pub(super) const DELIVERY_COLUMNS: &str = "id, handoff_id, commitment_id, surge_id, destination, idempotency_key, \
      payload, status, attempts, next_attempt_ms, window_start_ms, last_error, created_at, \
      delivered_at";
 
@@ -161,6 +161,7 @@ where
 {
     let handoff_id = row.optional_text("handoff_id")?;
     let commitment_id = row.optional_text("commitment_id")?;
+    let surge_id = row.optional_text("surge_id")?;
     let destination = row.text("destination")?;
     let status = row.text("status")?;
     Ok(Delivery {
@@ -176,6 +177,7 @@ where
                     .ok_or_else(|| StoreError::Corrupt(format!("commitment id {c}")))
             })
             .transpose()?,
+        surge_id,
         destination: WebhookName::parse(&destination)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         idempotency_key: row.text("idempotency_key")?,

@@ -115,6 +115,8 @@ fn request_of(story: &Story, turn: &Turn) -> Result<TurnRequest, String> {
             id: None,
             segment: story.segment.clone(),
         },
+        chosen: None,
+        spoken: false,
     })
 }
 

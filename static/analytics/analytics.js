@@ -12,6 +12,7 @@
 (() => {
   const { $, str, setAttrs, h, toast, request, apiKeyForm } = window.FrontlineConsole;
   const API_URL = '/v1/analytics';
+  const SURGES_URL = '/v1/analytics/surges';
   const REQUEST_TIMEOUT_MS = 15000;
   // The analytics key, when the service requires keys: this tab only (sessionStorage).
   const API_KEY_STORAGE = 'frontline.analytics.key';
@@ -65,6 +66,8 @@
     hotspotsBody: document.querySelector('#hotspots-table tbody'),
     hotspotsEmpty: $('hotspots-empty'),
     dailyBody: document.querySelector('#daily-table tbody'),
+    surgeBanner: $('surge-banner'),
+    surgeList: $('surge-list'),
   };
   for (const tile of document.querySelectorAll('.tile[data-metric]')) {
     ui.tiles[tile.getAttribute('data-metric')] = {
@@ -248,6 +251,7 @@
       rememberQuery(state.query);
       setStatus('ready');
       if (wasAskingKey) showToast('已连接,正在显示服务分析。');
+      loadSurges();
     } catch (e) {
       if (seq !== state.seq || (e && e.aborted)) return;
       if (e && e.auth) {
@@ -325,6 +329,45 @@
       ui.exportButton.disabled = false;
       ui.exportButton.textContent = '导出 CSV';
     }
+  }
+
+  // ---------- surge alerts ----------
+
+  /** Hours and minutes of an RFC 3339 time, in the browser's zone. */
+  function hourOf(text) {
+    const date = new Date(str(text));
+    return Number.isNaN(date.getTime()) ? '' : clock(date);
+  }
+
+  /** GET /v1/analytics/surges: the banner shows what is open now; a failure only hides it. */
+  async function loadSurges() {
+    try {
+      const body = await request(SURGES_URL, { key: keyForm.key, timeoutMs: REQUEST_TIMEOUT_MS });
+      renderSurges(list(body && body.surges));
+    } catch (_) {
+      ui.surgeBanner.hidden = true;
+    }
+  }
+
+  function renderSurges(surges) {
+    ui.surgeList.replaceChildren(...surges.map((surge) => {
+      const where = surge.city ? `(${str(surge.city)})` : '(全部地区)';
+      const hours = `${hourOf(surge.window_start)}–${hourOf(surge.window_end)}`;
+      const line = h('p', {
+        class: 'surge-line',
+        text: `${str(surge.intent)}${where}:${hours} 共 ${int(surge.conversations)} 个会话,`
+          + `近期同一时段平均 ${Number(surge.baseline || 0).toFixed(1)} 个`,
+      });
+      const excerpts = list(surge.excerpts);
+      const details = h('details', { class: 'surge-conversations' },
+        h('summary', { text: `查看 ${excerpts.length} 个会话(已脱敏)` }),
+        h('ol', {}, excerpts.map((e) => h('li', {},
+          h('code', { text: str(e.conversation_id) }),
+          h('span', { text: str(e.text) }))))
+      );
+      return h('li', { 'data-intent': str(surge.intent), 'data-city': str(surge.city) }, line, details);
+    }));
+    ui.surgeBanner.hidden = surges.length === 0;
   }
 
   // ---------- rendering ----------

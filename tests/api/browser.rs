@@ -256,3 +256,27 @@ async fn the_agent_console_queues_overdue_promises_and_one_click_keeps_one() {
     .await;
     assert!(artefacts().join("overdue-queue.png").is_file());
 }
+
+/// A surge alert open: the analytics page shows its banner, with the conversations behind
+/// it unfolding masked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_analytics_page_shows_the_surge_alert_banner() {
+    use crate::surges::{replay, watching_app};
+    let receiver = crate::receiver::Receiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    let timed = watching_app(dir.path(), &receiver).await;
+    replay(&timed, "rush", &[8], true).await;
+    let round = timed.surges.tick().await.unwrap();
+    assert_eq!(round.raised.len(), 1, "{round:?}");
+    run_against(
+        &timed.app,
+        "surge_banner.mjs",
+        &[(
+            "SURGE_EXPECT",
+            json!({"intent": "atm_cash_retention", "city": "杭州", "conversations": 8}).to_string(),
+        )],
+        "surge banner: ok",
+    )
+    .await;
+    assert!(artefacts().join("analytics-surge.png").is_file());
+}

@@ -67,6 +67,8 @@ async fn events_are_kept_in_order_and_read_after_an_id(store: &impl Store) {
                 complaint: false,
                 emotion: EmotionLabel::Neutral,
                 notice: None,
+                at: chrono::Utc::now(),
+                city: None,
             },
             lines: &[],
             amend_last_customer_line: None,

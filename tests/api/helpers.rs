@@ -13,6 +13,7 @@ use frontline::handoff::FollowUp;
 use frontline::settings::{LogFormat, Settings};
 use frontline::startup::{Application, Services};
 use frontline::store::Database;
+use frontline::surges::SurgeWatch;
 use serde_json::Value;
 
 /// The repository root, which holds the bundled content.
@@ -76,6 +77,12 @@ pub fn default_settings(data_dir: &Path) -> Settings {
         bank_zone: Default::default(),
         commitments: Default::default(),
         notices: Default::default(),
+        // Surge rounds run when a test asks (`TimedApp::surges`), never on a timer.
+        surges: frontline::settings::SurgesConfig {
+            poll_ms: 0,
+            ..Default::default()
+        },
+        wechat: Vec::new(),
     }
 }
 
@@ -105,6 +112,7 @@ pub struct TimedApp {
     pub app: TestApp,
     pub hand: ClockHand,
     pub follow_up: FollowUp<Database>,
+    pub surges: SurgeWatch<Database>,
 }
 
 /// A server at `at` on its own clock, with the test's settings on top of the defaults.
@@ -115,6 +123,7 @@ pub async fn spawn_app_at(
 ) -> TimedApp {
     let mut settings = default_settings(data_dir);
     settings.commitments.poll_ms = 0;
+    settings.surges.poll_ms = 0;
     configure(&mut settings);
     let services = tokio::task::spawn_blocking(bundled_services).await.unwrap();
     let (clock, hand) = Clock::adjustable(at);
@@ -123,6 +132,7 @@ pub async fn spawn_app_at(
         .expect("the server starts");
     let address = format!("http://{}", application.address());
     let follow_up = application.follow_up();
+    let surges = application.surges();
     tokio::spawn(application.run_until_stopped());
     TimedApp {
         app: TestApp {
@@ -132,6 +142,7 @@ pub async fn spawn_app_at(
         },
         hand,
         follow_up,
+        surges,
     }
 }
 

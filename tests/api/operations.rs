@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, spawn_app, spawn_app_configured};
 use crate::receiver::{Receiver, free_address};
 
 /// `/metrics`, parsed.
-async fn scrape(app: &TestApp) -> Scrape {
+pub async fn scrape(app: &TestApp) -> Scrape {
     let response = app
         .client
         .get(format!("{}/metrics", app.address))
@@ -30,7 +30,7 @@ async fn scrape(app: &TestApp) -> Scrape {
 }
 
 /// The value of the sample `name` whose labels include `labels` (0 if there is none).
-fn value(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub fn value(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     scrape
         .samples
         .iter()

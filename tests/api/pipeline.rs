@@ -59,6 +59,8 @@ fn typed(text: &str) -> TurnRequest {
         channel: Channel::Web,
         locale: Locale::ZhCn,
         customer: Customer::default(),
+        chosen: None,
+        spoken: false,
     }
 }
 

@@ -298,6 +298,8 @@ async fn handed_off(store: &PostgresStore, n: usize) -> String {
                 complaint: false,
                 emotion: EmotionLabel::Neutral,
                 notice: None,
+                at: chrono::Utc::now(),
+                city: None,
             },
             lines: &[],
             amend_last_customer_line: None,

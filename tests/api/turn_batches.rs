@@ -25,6 +25,8 @@ fn facts() -> TurnFacts {
         complaint: false,
         emotion: EmotionLabel::Neutral,
         notice: None,
+        at: chrono::Utc::now(),
+        city: None,
     }
 }
 

@@ -11,6 +11,7 @@ use sqlx::sqlite::{
 use super::commitments_sql::commitment_store;
 use super::notices_sql::notice_store;
 use super::sql::sql_store;
+use super::surges_sql::surge_store;
 use super::{StoreError, TurnWrite};
 use turn_rows::TurnRows;
 use turn_writer::TurnWriter;
@@ -31,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0006_live_chat.sql"),
     include_str!("../../../migrations/sqlite/0007_commitments.sql"),
     include_str!("../../../migrations/sqlite/0008_notices.sql"),
+    include_str!("../../../migrations/sqlite/0009_surges.sql"),
 ];
 
 /// Connections: SQLite serialises writers anyway; a few readers keep GETs fast.
@@ -145,6 +147,7 @@ const LOCK_DUE: &str = "";
 sql_store!(SqliteStore, sqlx::Sqlite, CLAIM, NOTIFY, save_turn_grouped);
 commitment_store!(SqliteStore, sqlx::Sqlite, LOCK_DUE);
 notice_store!(SqliteStore, sqlx::Sqlite);
+surge_store!(SqliteStore, sqlx::Sqlite);
 
 #[cfg(test)]
 mod tests {

@@ -78,6 +78,8 @@ pub(super) struct FactsRow {
     pub complaint: bool,
     pub emotion: &'static str,
     pub notice: Option<String>,
+    pub at_ms: i64,
+    pub city: Option<String>,
 }
 
 /// Everything one turn writes, in the order [`super::turn_writer`] writes it.
@@ -198,6 +200,8 @@ impl TurnRows {
                 complaint: facts.complaint,
                 emotion: facts.emotion.as_str(),
                 notice: facts.notice.as_ref().map(|n| n.as_str().to_owned()),
+                at_ms: facts.at.timestamp_millis(),
+                city: facts.city.clone(),
             },
             handoff,
             events,

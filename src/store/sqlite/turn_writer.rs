@@ -254,7 +254,7 @@ fn save_turn(tx: &Connection, rows: &TurnRows) -> Result<(), StoreError> {
     let facts = &rows.facts;
     tx.prepare_cached(
         "INSERT INTO turn_facts (conversation_id, turn, day, channel, intent, complaint, emotion, \
-         notice) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         notice, at_ms, city) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         id,
@@ -265,6 +265,8 @@ fn save_turn(tx: &Connection, rows: &TurnRows) -> Result<(), StoreError> {
         facts.complaint,
         facts.emotion,
         facts.notice,
+        facts.at_ms,
+        facts.city,
     ])?;
     if let Some(handoff) = &rows.handoff {
         tx.prepare_cached(
