@@ -9,6 +9,7 @@
 pub mod access;
 pub mod analytics;
 pub mod api;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod content;
@@ -23,6 +24,7 @@ pub mod nlu;
 pub mod notices;
 pub mod privacy;
 pub mod reply;
+pub mod retention;
 pub mod settings;
 pub mod startup;
 pub mod store;

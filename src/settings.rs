@@ -117,11 +117,39 @@ pub struct ServeOptions {
     /// When a rise of an intent is a surge: the `[surges]` table only.
     #[arg(skip)]
     pub surges: Option<SurgesConfig>,
+    /// How long turn audit records are kept: the `[audit]` table only.
+    #[arg(skip)]
+    pub audit: Option<AuditConfig>,
     /// WeChat Official Accounts: `[[wechat]]` tables of the config file, or one account
     /// from `FRONTLINE_WECHAT_*`.
     #[arg(skip)]
     #[serde(default)]
     pub wechat: Vec<WechatConfig>,
+}
+
+/// The `[audit]` table: how long the turns' audit records are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Records of turns older than this many days are deleted (at least 1).
+    pub retention_days: u32,
+    /// How often each instance deletes them, in milliseconds; 0: never on its own.
+    pub poll_ms: u64,
+}
+
+impl AuditConfig {
+    pub fn poll(&self) -> Option<std::time::Duration> {
+        (self.poll_ms > 0).then(|| std::time::Duration::from_millis(self.poll_ms))
+    }
+}
+
+impl Default for AuditConfig {
+    fn default() -> AuditConfig {
+        AuditConfig {
+            retention_days: crate::retention::DEFAULT_RETENTION_DAYS,
+            poll_ms: 3_600_000,
+        }
+    }
 }
 
 /// The `[surges]` table: when the last hour of an intent is a surge worth an alert.
@@ -267,6 +295,7 @@ impl ServeOptions {
             commitments: self.commitments.or(fallback.commitments),
             notices: self.notices.or(fallback.notices),
             surges: self.surges.or(fallback.surges),
+            audit: self.audit.or(fallback.audit),
             wechat: if self.wechat.is_empty() {
                 fallback.wechat
             } else {
@@ -310,6 +339,8 @@ pub struct Settings {
     pub surges: SurgesConfig,
     /// The WeChat Official Accounts served at `/v1/channels/wechat/{account}`.
     pub wechat: Vec<Account>,
+    /// How long turn audit records are kept (`retention_days` at least 1).
+    pub audit: AuditConfig,
 }
 
 /// Why settings could not be resolved.
@@ -404,6 +435,16 @@ impl Settings {
                 surges
             },
             wechat: checked_accounts(merged.wechat, |v| std::env::var(v).ok())?,
+            audit: {
+                let audit = merged.audit.unwrap_or_default();
+                if audit.retention_days == 0 {
+                    return Err(SettingsError::Invalid {
+                        path: PathBuf::from("[audit]"),
+                        message: "retention_days must be at least 1".into(),
+                    });
+                }
+                audit
+            },
         })
     }
 }

@@ -17,6 +17,7 @@ use crate::handoff::{self, FollowUp, Outbox};
 use crate::live::{self, LiveServices};
 use crate::metrics::Metrics;
 use crate::notices::NoticeBoard;
+use crate::retention::AuditRetention;
 use crate::settings::Settings;
 use crate::store::{Database, EventNotifier};
 use crate::surges::SurgeWatch;
@@ -75,6 +76,7 @@ pub struct Application {
     address: SocketAddr,
     follow_up: FollowUp<Database>,
     surges: SurgeWatch<Database>,
+    retention: AuditRetention<Database>,
 }
 
 impl Application {
@@ -139,6 +141,16 @@ impl Application {
         );
         if let Some(every) = settings.surges.poll() {
             surges.clone().spawn(every);
+        }
+        // Audit records past their retention are deleted from every instance.
+        let retention = AuditRetention::new(
+            store.clone(),
+            clock.clone(),
+            metrics.clone(),
+            settings.audit.retention_days,
+        );
+        if let Some(every) = settings.audit.poll() {
+            retention.clone().spawn(every);
         }
         // Crisis notices: the files' with the content, the published ones read now and
         // then every few seconds (another instance may publish).
@@ -206,6 +218,7 @@ impl Application {
             address,
             follow_up,
             surges,
+            retention,
         })
     }
 
@@ -221,6 +234,11 @@ impl Application {
     /// The surge watch of this instance: tests run a round with a moved clock.
     pub fn surges(&self) -> SurgeWatch<Database> {
         self.surges.clone()
+    }
+
+    /// The audit retention of this instance: tests run a round with a moved clock.
+    pub fn retention(&self) -> AuditRetention<Database> {
+        self.retention.clone()
     }
 
     /// Serves until the process is asked to stop (SIGINT, SIGTERM); in-flight requests finish.

@@ -36,6 +36,9 @@ vocab_enum! {
         Metrics = "metrics",
         /// `/admin/*`: reload, content version, deliveries.
         Admin = "admin",
+        /// `GET /v1/conversations/{id}/audit`: why each turn's reply was what it was
+        /// (compliance officers, content staff, desk supervisors' consoles).
+        Audit = "audit",
     }
 }
 

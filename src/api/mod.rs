@@ -3,6 +3,7 @@
 
 mod admin;
 mod analytics;
+mod audit;
 mod commitments;
 mod conversations;
 mod deliveries;

@@ -11,8 +11,8 @@ use schemars::SchemaGenerator;
 
 use super::openapi::{Body, Doc, header, schema, schema_inline, text_body, voice_form};
 use super::{
-    admin, analytics, commitments, conversations, deliveries, events, handoffs, health, live_chat,
-    metrics, notices, openapi, pages, parse, twilio, vxml, wechat,
+    admin, analytics, audit, commitments, conversations, deliveries, events, handoffs, health,
+    live_chat, metrics, notices, openapi, pages, parse, twilio, vxml, wechat,
 };
 use crate::access::{Access, Scope};
 use crate::domain::IdempotencyKey;
@@ -589,6 +589,24 @@ pub(super) static ENDPOINTS: LazyLock<Vec<Endpoint>> = LazyLock::new(|| {
                     "text/csv",
                     text_body("With format=csv: rows of day,measure,label,value"),
                 )),
+            }),
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/v1/conversations/{id}/audit",
+            access: Access::Key(Scope::Audit),
+            handler: || web::get().to(audit::audit),
+            doc: Some(|g| Doc {
+                id: "conversationAudit",
+                summary: "Why the bot said what it said: per customer turn, the content version, the intent candidates with their scores and the threshold, entities and slots (masked), feeling and cues, the state before and after, each sentence's template key (or notice / knowledge-base entry), the handoff rule, promises and stage times",
+                path_parameters: &[("id", "The conversation's id")],
+                headers: Vec::new(),
+                query: None,
+                body: Body::None,
+                status: 200,
+                success: ("application/json", schema::<audit::AuditBody>(g)),
+                errors: &[400, 404, 503],
+                alternative: None,
             }),
         },
         Endpoint {

@@ -22,8 +22,8 @@ enum KeysCommand {
 struct NewArgs {
     /// Who holds the key: widget, app, ivr-genesys, desk-shanghai, ops …
     name: String,
-    /// What it may call: parse, conversations, ivr, handoffs, admin (repeat or
-    /// comma-separate).
+    /// What it may call: parse, conversations, ivr, handoffs, commitments, analytics,
+    /// metrics, admin, audit (repeat or comma-separate).
     #[arg(long = "scope", required = true, value_delimiter = ',')]
     scopes: Vec<Scope>,
     /// For a key visible in web pages (the widget's): the only origins it may be used from.

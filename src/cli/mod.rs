@@ -1,6 +1,7 @@
 //! The command line: `frontline serve`, `check`, `test`, `eval` and `transcripts`. Each subcommand parses its
 //! arguments into settings and calls the library.
 
+mod audit;
 mod chat;
 mod check;
 mod eval;
@@ -28,6 +29,9 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The turns' audit records: `frontline audit export --from DATE --to DATE` writes
+    /// them as JSON Lines for a compliance archive.
+    Audit(audit::AuditArgs),
     /// Talk to the bot in the terminal, against the local content.
     Chat(chat::ChatArgs),
     /// Check the content before publishing: every problem as path:line:col; exit code 0
@@ -53,6 +57,7 @@ enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Audit(args) => audit::run(args),
         Command::Chat(args) => chat::run(args),
         Command::Check(args) => check::run(args),
         Command::Keys(args) => keys::run(args),

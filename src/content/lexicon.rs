@@ -47,6 +47,8 @@ pub struct Lexicon {
     /// The cities the bank serves (`杭州`, `Shanghai`): a turn that names one is counted
     /// for it too, so that a surge of complaints in one city is seen as such.
     pub cities: Vec<String>,
+    /// The same, lower-cased once (`city_in` runs on every turn).
+    cities_lowercase: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +126,10 @@ impl Lexicon {
             clause_breaks: file.clause_breaks,
             settled: file.settled,
             answer_lead_ins: file.answer_lead_ins,
+            cities_lowercase: nonempty(file.cities.clone())
+                .iter()
+                .map(|c| c.to_lowercase())
+                .collect(),
             cities: nonempty(file.cities),
         };
         errors.into_result(lexicon)
@@ -142,12 +148,10 @@ impl Lexicon {
         let texts: Vec<String> = texts.into_iter().map(str::to_lowercase).collect();
         self.cities
             .iter()
-            .filter(|city| {
-                let city = city.to_lowercase();
-                texts.iter().any(|t| t.contains(&city))
-            })
-            .max_by_key(|city| city.chars().count())
-            .map(String::as_str)
+            .zip(&self.cities_lowercase)
+            .filter(|(_, city)| texts.iter().any(|t| t.contains(city.as_str())))
+            .max_by_key(|(city, _)| city.chars().count())
+            .map(|(city, _)| city.as_str())
     }
 
     /// A free-text answer without the words that introduce it (the longest lead-in that

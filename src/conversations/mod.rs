@@ -5,6 +5,7 @@
 //! itself is a pipeline of named steps in [`turn`], and the reads a desk or operator needs
 //! are in [`desk`]. It holds no HTTP: handlers call it.
 
+mod audit;
 mod desk;
 mod live_chat;
 mod locks;

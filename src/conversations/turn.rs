@@ -17,9 +17,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::audit::{self, Stopwatch};
 use super::promises::Promising;
 use super::{Conversations, NextAction, TurnError, TurnOutcome};
 use crate::access::ConversationToken;
+use crate::audit::AuditRecord;
 use crate::content::{IntentKind, IvrSettings, LocaleContent};
 use crate::dialogue::end_of_day;
 use crate::dialogue::{
@@ -77,6 +79,8 @@ pub(super) struct Unsaved {
     handoff: Option<SavedHandoff>,
     /// The promises the reply made, as records.
     commitments: Vec<StoredCommitment>,
+    /// Why the turn went as it did, saved with it.
+    audit: AuditRecord,
 }
 
 /// The stored transcript, read at most once per turn.
@@ -112,10 +116,14 @@ impl Conversations {
     ) -> Result<Unsaved, TurnError> {
         let now = self.clock.now();
         let today = self.clock.bank_day(now);
+        let mut stopwatch = Stopwatch::start();
         let Loaded {
             mut conversation,
             stored,
         } = self.load(id, request, now).await?;
+        stopwatch.timings.load = stopwatch.lap();
+        let state_before = audit::state_name(&conversation.state);
+        let slots_before = audit::slots_of(&conversation);
         let token = match stored {
             Some(_) => None,
             None => Some(ConversationToken::generate().map_err(TurnError::Token)?),
@@ -141,6 +149,9 @@ impl Conversations {
             today,
         );
         let facts = facts_of(&heard, &conversation, content, (now, today));
+        let understood =
+            audit::understood(&heard.understanding, request, conversation.channel, content);
+        stopwatch.timings.understand = stopwatch.lap();
         let intent = heard.understanding.whole.intent.clone();
         let emotion = heard.understanding.whole.emotion;
         let risk = heard.understanding.whole.risk;
@@ -172,6 +183,7 @@ impl Conversations {
         );
         let mut facts = facts;
         facts.notice = conversation.notices.get(told_before).map(|t| t.id.clone());
+        stopwatch.timings.dialogue = stopwatch.lap();
         let (reply, commitments) = if silent {
             (None, Vec::new())
         } else {
@@ -189,6 +201,7 @@ impl Conversations {
             conversation.offer(&reply.quick_replies);
             (Some(reply), made)
         };
+        stopwatch.timings.reply = stopwatch.lap();
         let recorded = self
             .record(&mut transcript, request, masked, reply.as_ref(), now)
             .await?;
@@ -203,6 +216,21 @@ impl Conversations {
                 now,
             )
             .await?;
+        stopwatch.timings.record = stopwatch.lap();
+        let audit = audit::record(
+            &conversation,
+            audit::Traces {
+                understood,
+                before: state_before,
+                slots_before,
+                plan: &plan,
+                reply: reply.as_ref(),
+                commitments: &commitments,
+                content_version: services.catalog.version().as_str(),
+                timings: stopwatch.timings,
+            },
+            now,
+        );
         let next = next_action(
             &conversation,
             handoff.as_ref().map(|h| &h.reference),
@@ -253,6 +281,7 @@ impl Conversations {
             recorded,
             handoff: saved_handoff,
             commitments,
+            audit,
         })
     }
 
@@ -422,6 +451,7 @@ impl Conversations {
                 outbox,
                 receipt,
                 commitments: &turn.commitments,
+                audit: Some(&turn.audit),
             })
             .await?;
         if !turn.events.is_empty() {

@@ -167,6 +167,7 @@ pub struct Metrics {
     commitments_on_time: Family<PromiseIntentLabels, FloatGauge>,
     surges: Family<SurgeLabels, Gauge>,
     surges_open: Gauge,
+    audit_purged: Counter,
 }
 
 impl Default for Metrics {
@@ -197,6 +198,7 @@ impl Metrics {
             commitments_on_time: Family::default(),
             surges: Family::default(),
             surges_open: Gauge::default(),
+            audit_purged: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -285,6 +287,11 @@ impl Metrics {
             metrics.surges.clone(),
         );
         registry.register(
+            "audit_records_purged",
+            "Turn audit records deleted by this instance after the retention period",
+            metrics.audit_purged.clone(),
+        );
+        registry.register(
             "surge_alerts_open",
             "Surge alerts open now, in all",
             metrics.surges_open.clone(),
@@ -355,6 +362,11 @@ impl Metrics {
 
     /// The exposition, with the gauges read at scrape time: the outbox as the store sees
     /// it (shared by every instance) and the content version this instance serves.
+    /// Audit records a retention round deleted.
+    pub fn audit_purged(&self, count: u64) {
+        self.audit_purged.inc_by(count);
+    }
+
     /// The surge alerts open at scrape time (every instance's): `(intent, city)`.
     pub fn set_surges<'a>(&self, open: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
         self.surges.clear();

@@ -38,6 +38,47 @@ pub struct Reply {
     /// The commitments this reply made, as said (the dialogue records them).
     #[serde(skip)]
     pub commitments: Vec<RenderedCommitment>,
+    /// Each paragraph with what produced it (the turn's audit record).
+    #[serde(skip)]
+    pub parts: Vec<ReplyPart>,
+}
+
+/// A paragraph of a reply and its sources: template keys
+/// (`atm_cash_retention.guidance#0.1`: file, part, rule, variant), `notice:<id>`,
+/// `faq:<id>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplyPart {
+    pub text: String,
+    pub sources: Vec<String>,
+}
+
+/// A template's key as content staff find it: the file (an intent's, or `_replies` for
+/// the system parts), the part, and the rule and variant said.
+fn source_key(source: &Source, rule: usize, variant: usize) -> String {
+    let snake = |name: String| {
+        let mut out = String::new();
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let part = match source {
+        Source::System(part) => format!("_replies.{}", snake(format!("{part:?}"))),
+        Source::Reassure(id) => format!("{id}.reassure"),
+        Source::Restate(id) => format!("{id}.restate"),
+        Source::Guidance(id) => format!("{id}.guidance"),
+        Source::Commitment(id) => format!("{id}.commitment"),
+        Source::FollowUp(id, worry) => format!("{id}.follow_ups.{}", worry.as_str()),
+        Source::Question(id, slot) => return format!("{id}.slots.{}.question", slot.as_str()),
+    };
+    format!("{part}#{rule}.{variant}")
 }
 
 /// A promise as the customer read it.
@@ -141,6 +182,7 @@ impl Composer {
             conversation,
             content,
             situation: situation_of(plan, conversation, content),
+            used: std::cell::RefCell::new(Vec::new()),
         };
         composition.run(plan)
     }
@@ -185,6 +227,7 @@ impl Composer {
                 kind,
                 reason: None,
             },
+            used: Default::default(),
         };
         let mut steps = vec![
             (
@@ -246,6 +289,7 @@ impl Composer {
             conversation,
             content,
             situation: situation.clone(),
+            used: Default::default(),
         };
         composition
             .system(SystemPart::Synopsis, data)
@@ -288,6 +332,8 @@ struct Composition<'a> {
     conversation: &'a Conversation,
     content: &'a LocaleContent,
     situation: Situation,
+    /// The templates rendered so far, by key (the audit's sources).
+    used: std::cell::RefCell<Vec<String>>,
 }
 
 impl Composition<'_> {
@@ -295,8 +341,19 @@ impl Composition<'_> {
         let mut paragraphs = Vec::new();
         let mut quick_replies: Vec<String> = Vec::new();
         let mut commitments = Vec::new();
+        let mut parts = Vec::new();
         for step in &plan.steps {
+            let mark = self.used.borrow().len();
             let (text, quick) = self.step(step);
+            let mut sources: Vec<String> = self.used.borrow()[mark..].to_vec();
+            match step {
+                Step::Notice { notice } => sources.push(format!("notice:{}", notice.id.as_str())),
+                Step::KnowledgeAnswer { entry } => sources.push(format!("faq:{}", entry.as_str())),
+                Step::KnowledgeChoices { entries } => {
+                    sources.extend(entries.iter().map(|e| format!("faq:{}", e.as_str())));
+                }
+                _ => {}
+            }
             if let (Step::Commitment { demand, by }, Some(text)) = (step, &text)
                 && let Some(d) = self.conversation.ledger.get(*demand)
             {
@@ -307,6 +364,10 @@ impl Composition<'_> {
                 });
             }
             if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+                parts.push(ReplyPart {
+                    text: text.clone(),
+                    sources,
+                });
                 paragraphs.push(text);
             }
             if !quick.is_empty() {
@@ -344,6 +405,7 @@ impl Composition<'_> {
             quick_replies,
             barge_in: (self.conversation.channel == Channel::Ivr).then_some(!must_be_heard),
             commitments,
+            parts,
         }
     }
 
@@ -645,8 +707,6 @@ impl Composition<'_> {
         self.render(&situation, source, part, data)
     }
 
-    /// Renders the first matching rule of a part, with a variant that changes from turn to
-    /// turn and from conversation to conversation.
     /// A slot's question, rendered with what is known of the demand.
     fn question(
         &self,
@@ -655,10 +715,16 @@ impl Composition<'_> {
         data: Map<String, Value>,
     ) -> Option<String> {
         let source = Source::Question(intent.clone(), slot.clone());
-        self.composer
-            .render_compiled(self.content.locale, source, 0, 0, data)
+        let key = source_key(&source, 0, 0);
+        let rendered = self
+            .composer
+            .render_compiled(self.content.locale, source, 0, 0, data)?;
+        self.used.borrow_mut().push(key);
+        Some(rendered)
     }
 
+    /// Renders the first matching rule of a part, with a variant that changes from turn to
+    /// turn and from conversation to conversation.
     fn render(
         &self,
         situation: &Situation,
@@ -668,8 +734,12 @@ impl Composition<'_> {
     ) -> Option<String> {
         let (r, rule) = situation.first_match(part)?;
         let v = variant(self.conversation, rule.say.len());
-        self.composer
-            .render_compiled(self.content.locale, source, r, v, data)
+        let key = source_key(&source, r, v);
+        let rendered = self
+            .composer
+            .render_compiled(self.content.locale, source, r, v, data)?;
+        self.used.borrow_mut().push(key);
+        Some(rendered)
     }
 }
 

@@ -6,13 +6,14 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::{
-    AfterFailure, AnalyticsRows, Audience, ChangeWrite, CommitmentCount, CommitmentQuery,
-    CommitmentStore, DayRange, Delivery, DeliveryQuery, EventNotifier, FollowUpDue, HandoffQuery,
-    HandoffRecord, NoticeAction, NoticeAuditEntry, NoticeStore, NoticeWrite, OutboxCount,
-    OutboxEntry, PostgresStore, Receipt, Settled, Settlement, SqliteStore, Store, StoreError,
-    StoredCommitment, StoredEvent, StoredHandoff, SurgeRecord, SurgeStore, TranscriptLine,
-    TurnWrite, WindowCount,
+    AfterFailure, AnalyticsRows, Audience, AuditStore, ChangeWrite, CommitmentCount,
+    CommitmentQuery, CommitmentStore, DayRange, Delivery, DeliveryQuery, EventNotifier,
+    FollowUpDue, HandoffQuery, HandoffRecord, NoticeAction, NoticeAuditEntry, NoticeStore,
+    NoticeWrite, OutboxCount, OutboxEntry, PostgresStore, Receipt, Settled, Settlement,
+    SqliteStore, Store, StoreError, StoredCommitment, StoredEvent, StoredHandoff, SurgeRecord,
+    SurgeStore, TranscriptLine, TurnWrite, WindowCount,
 };
+use crate::audit::AuditRecord;
 use crate::dialogue::Conversation;
 use crate::domain::{
     CommitmentId, ConversationId, HandoffId, IdempotencyKey, IntentId, WebhookName,
@@ -239,6 +240,26 @@ impl NoticeStore for Database {
     }
     async fn notice_audit(&self, limit: u32) -> Result<Vec<NoticeAuditEntry>, StoreError> {
         either!(self.notice_audit(limit))
+    }
+}
+
+impl AuditStore for Database {
+    async fn audit_of(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        either!(self.audit_of(conversation))
+    }
+    async fn audit_between(
+        &self,
+        window_ms: (i64, i64),
+        after: Option<(i64, String, i64)>,
+        limit: u32,
+    ) -> Result<Vec<(i64, String, i64, String)>, StoreError> {
+        either!(self.audit_between(window_ms, after, limit))
+    }
+    async fn purge_audit(&self, before_ms: i64) -> Result<u64, StoreError> {
+        either!(self.purge_audit(before_ms))
     }
 }
 

@@ -4,6 +4,8 @@
 //! texts are [`MaskedText`], which only the masking step can produce.
 
 mod analytics;
+pub(crate) mod audit;
+mod audit_sql;
 pub(crate) mod commitments;
 mod commitments_sql;
 mod database;
@@ -31,6 +33,7 @@ pub use analytics::{
     AnalyticsRows, ConversationDay, DayRange, EmotionCount, HandoffCount, HandoffTiming,
     IntentCount, NoticeCount, RatingRow, TurnFacts,
 };
+pub use audit::AuditStore;
 pub use commitments::{
     CommitmentCount, CommitmentQuery, FollowUpDue, MADE_BY_BOT, Settled, Settlement,
     StoredCommitment,
@@ -105,6 +108,8 @@ pub struct TurnWrite<'a> {
     pub receipt: Option<&'a Receipt>,
     /// The promises this turn's reply made.
     pub commitments: &'a [StoredCommitment],
+    /// Why the turn went as it did (`None` only in tests of the store itself).
+    pub audit: Option<&'a crate::audit::AuditRecord>,
 }
 
 /// What a handoff's agent did, saved with the change.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::StoreError;
+use super::audit_sql::audit_store;
 use super::commitments_sql::commitment_store;
 use super::notices_sql::notice_store;
 use super::sql::sql_store;
@@ -20,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0004_commitments.sql"),
     include_str!("../../migrations/postgres/0005_notices.sql"),
     include_str!("../../migrations/postgres/0006_surges.sql"),
+    include_str!("../../migrations/postgres/0007_turn_audit.sql"),
 ];
 
 /// Connections per instance: turns are short transactions; more instances share the
@@ -188,6 +190,18 @@ impl PostgresStore {
         .bind(facts.city.as_deref())
         .execute(&mut *tx)
         .await?;
+        if let Some(audit) = write.audit {
+            sqlx::query(
+                "INSERT INTO turn_audit (conversation_id, turn, at_ms, record) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(i64::from(conversation.turn))
+            .bind(audit.at.timestamp_millis())
+            .bind(crate::store::rows::to_json(audit, "audit record")?)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(handoff) = write.handoff {
             sqlx::query(
                 "INSERT INTO handoffs \
@@ -237,4 +251,5 @@ sql_store!(
 );
 commitment_store!(PostgresStore, sqlx::Postgres, LOCK_DUE);
 notice_store!(PostgresStore, sqlx::Postgres);
+audit_store!(PostgresStore);
 surge_store!(PostgresStore, sqlx::Postgres);

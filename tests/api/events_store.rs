@@ -76,6 +76,7 @@ async fn events_are_kept_in_order_and_read_after_an_id(store: &impl Store) {
             outbox: &[],
             receipt: None,
             commitments: &[],
+            audit: None,
         })
         .await
         .unwrap();

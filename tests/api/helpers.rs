@@ -83,6 +83,10 @@ pub fn default_settings(data_dir: &Path) -> Settings {
             ..Default::default()
         },
         wechat: Vec::new(),
+        audit: frontline::settings::AuditConfig {
+            poll_ms: 0,
+            ..Default::default()
+        },
     }
 }
 
@@ -113,6 +117,7 @@ pub struct TimedApp {
     pub hand: ClockHand,
     pub follow_up: FollowUp<Database>,
     pub surges: SurgeWatch<Database>,
+    pub retention: frontline::retention::AuditRetention<Database>,
 }
 
 /// A server at `at` on its own clock, with the test's settings on top of the defaults.
@@ -133,6 +138,7 @@ pub async fn spawn_app_at(
     let address = format!("http://{}", application.address());
     let follow_up = application.follow_up();
     let surges = application.surges();
+    let retention = application.retention();
     tokio::spawn(application.run_until_stopped());
     TimedApp {
         app: TestApp {
@@ -143,6 +149,7 @@ pub async fn spawn_app_at(
         hand,
         follow_up,
         surges,
+        retention,
     }
 }
 

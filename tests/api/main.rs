@@ -3,6 +3,7 @@
 
 mod access;
 mod architecture;
+mod audit;
 mod browser;
 mod check;
 mod cli;

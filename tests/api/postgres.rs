@@ -311,6 +311,7 @@ async fn handed_off(store: &PostgresStore, n: usize) -> String {
             }],
             receipt: None,
             commitments: &[],
+            audit: None,
         })
         .await
         .unwrap();

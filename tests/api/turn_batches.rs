@@ -69,6 +69,7 @@ async fn save(
             outbox: &[],
             receipt: None,
             commitments: &[],
+            audit: None,
         })
         .await
 }

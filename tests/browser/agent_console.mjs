@@ -211,8 +211,8 @@ async function run(browser) {
   const cardA = page.locator(card(idA));
   const textA = (await cardA.textContent()) ?? '';
   if (!textA.includes(synopsisA)) fail(`A's card shows the synopsis`, JSON.stringify(synopsisA), JSON.stringify(textA));
-  const detailsA = cardA.locator('details');
-  if ((await detailsA.count()) !== 1) fail(`A's card has the transcript`, 'one <details>', `${await detailsA.count()}`);
+  const detailsA = cardA.locator('details.transcript');
+  if ((await detailsA.count()) !== 1) fail(`A's card has the transcript`, 'one <details class="transcript">', `${await detailsA.count()}`);
   if (await detailsA.evaluate((d) => d.open)) fail(`A's transcript`, 'collapsed by default', 'open');
   await detailsA.locator('summary').click();
   if (!(await detailsA.evaluate((d) => d.open))) fail(`A's transcript after a click on its summary`, 'open', 'closed');
@@ -222,8 +222,21 @@ async function run(browser) {
   }
   if ((await cardA.textContent()).includes(PHONE)) fail(`A's card`, `no "${PHONE}" anywhere`, 'the full number');
 
+  // Why the bot said what it said: collapsed, loaded when opened, every sentence with its
+  // template key, the phone number still masked.
+  const whyA = cardA.locator('details.why');
+  if ((await whyA.count()) !== 1) fail(`A's card has the why view`, 'one <details class="why">', `${await whyA.count()}`);
+  if (await whyA.evaluate((d) => d.open)) fail(`A's why view`, 'collapsed by default', 'open');
+  await whyA.locator('summary').click();
+  await whyA.locator('.why-turn').first().waitFor({ state: 'visible', timeout: 10_000 });
+  const whyText = await whyA.innerText();
+  for (const part of ['第 1 轮', '识别', '阈值', '_replies.']) {
+    if (!whyText.includes(part)) fail(`A's why view`, `contains "${part}"`, JSON.stringify(whyText.slice(0, 600)));
+  }
+  if (whyText.includes(PHONE)) fail(`A's why view`, `no "${PHONE}"`, 'the full number');
+
   const cardC = page.locator(card(idC));
-  await cardC.locator('details summary').click();
+  await cardC.locator('details.transcript summary').click();
   const textC = await cardC.innerText();
   if (!textC.includes('<img')) fail(`C's card shows the markup as text`, 'visible text containing "<img"', JSON.stringify(textC));
   const imgs = await cardC.locator('img').count();

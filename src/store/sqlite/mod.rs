@@ -8,6 +8,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::audit_sql::audit_store;
 use super::commitments_sql::commitment_store;
 use super::notices_sql::notice_store;
 use super::sql::sql_store;
@@ -33,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0007_commitments.sql"),
     include_str!("../../../migrations/sqlite/0008_notices.sql"),
     include_str!("../../../migrations/sqlite/0009_surges.sql"),
+    include_str!("../../../migrations/sqlite/0010_turn_audit.sql"),
 ];
 
 /// Connections: SQLite serialises writers anyway; a few readers keep GETs fast.
@@ -147,6 +149,7 @@ const LOCK_DUE: &str = "";
 sql_store!(SqliteStore, sqlx::Sqlite, CLAIM, NOTIFY, save_turn_grouped);
 commitment_store!(SqliteStore, sqlx::Sqlite, LOCK_DUE);
 notice_store!(SqliteStore, sqlx::Sqlite);
+audit_store!(SqliteStore);
 surge_store!(SqliteStore, sqlx::Sqlite);
 
 #[cfg(test)]

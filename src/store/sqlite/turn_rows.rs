@@ -103,6 +103,8 @@ pub(super) struct TurnRows {
     pub facts: FactsRow,
     pub handoff: Option<HandoffRow>,
     pub events: Vec<EventRow>,
+    /// The turn's audit record (JSON) and its time (ms).
+    pub audit: Option<(String, i64)>,
 }
 
 impl TurnRows {
@@ -205,6 +207,14 @@ impl TurnRows {
             },
             handoff,
             events,
+            audit: write
+                .audit
+                .map(|a| {
+                    serde_json::to_string(a)
+                        .map(|json| (json, a.at.timestamp_millis()))
+                        .map_err(|e| StoreError::Unserialisable(format!("audit record: {e}")))
+                })
+                .transpose()?,
         })
     }
 }

@@ -268,6 +268,12 @@ fn save_turn(tx: &Connection, rows: &TurnRows) -> Result<(), StoreError> {
         facts.at_ms,
         facts.city,
     ])?;
+    if let Some((record, at_ms)) = &rows.audit {
+        tx.prepare_cached(
+            "INSERT INTO turn_audit (conversation_id, turn, at_ms, record) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![id, rows.turn, at_ms, record])?;
+    }
     if let Some(handoff) = &rows.handoff {
         tx.prepare_cached(
             "INSERT INTO handoffs (id, conversation_id, reason, priority, summary, day, \
