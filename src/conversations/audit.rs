@@ -12,7 +12,7 @@ use crate::content::LocaleContent;
 use crate::dialogue::{Conversation, ConversationState, TurnPlan, TurnRequest};
 use crate::domain::{Channel, HandoffReason};
 use crate::nlu::MessageUnderstanding;
-use crate::privacy::mask;
+use crate::privacy::{MaskedText, mask};
 use crate::reply::Reply;
 use crate::store::StoredCommitment;
 
@@ -141,6 +141,31 @@ pub(super) fn understood(
     }
 }
 
+/// The reply's paragraphs with their sources, their text cut from the masked reply (the
+/// paragraphs are joined by one line break, and masking keeps every character's place).
+fn sentences(reply: Option<&Reply>, masked: Option<&MaskedText>) -> Vec<Sentence> {
+    let Some(reply) = reply else {
+        return Vec::new();
+    };
+    let mut start = 0;
+    reply
+        .parts
+        .iter()
+        .map(|part| {
+            let length = part.text.chars().count();
+            let text = match masked {
+                Some(masked) => masked.slice(start, start + length),
+                None => mask(&part.text),
+            };
+            start += length + 1;
+            Sentence {
+                text,
+                sources: part.sources.clone(),
+            }
+        })
+        .collect()
+}
+
 /// The rule behind a handoff, in words.
 fn rule_of(reason: HandoffReason) -> &'static str {
     match reason {
@@ -165,6 +190,8 @@ pub(super) struct Traces<'a> {
     pub slots_before: Vec<SlotChange>,
     pub plan: &'a TurnPlan,
     pub reply: Option<&'a Reply>,
+    /// The reply as the transcript keeps it (masked once; its paragraphs are cut from it).
+    pub reply_masked: Option<&'a MaskedText>,
     pub commitments: &'a [StoredCommitment],
     pub content_version: &'a str,
     pub timings: Timings,
@@ -203,18 +230,7 @@ pub(super) fn record(
             slots,
             notices: told,
         },
-        reply: traces
-            .reply
-            .map(|r| {
-                r.parts
-                    .iter()
-                    .map(|p| Sentence {
-                        text: mask(&p.text),
-                        sources: p.sources.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        reply: sentences(traces.reply, traces.reply_masked),
         handoff: traces.plan.handoff.map(|h| HandoffTrace {
             reason: h.reason.as_str().to_string(),
             priority: h.priority.as_str().to_string(),

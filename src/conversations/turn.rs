@@ -225,6 +225,11 @@ impl Conversations {
                 slots_before,
                 plan: &plan,
                 reply: reply.as_ref(),
+                reply_masked: recorded
+                    .lines
+                    .iter()
+                    .find(|l| l.role == Role::Bot)
+                    .map(|l| &l.text),
                 commitments: &commitments,
                 content_version: services.catalog.version().as_str(),
                 timings: stopwatch.timings,

@@ -92,6 +92,24 @@ async fn an_atm_complaint_explains_each_turn_without_the_card_number() {
             .any(|s| s.starts_with("atm_cash_retention.commitment#")),
         "{sources:?}"
     );
+    // The sentences are the reply as the transcript keeps it, paragraph by paragraph.
+    let view = app.get("/v1/conversations/audit-1").await;
+    let bot_lines: Vec<&str> = view.body["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["role"] == "bot")
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    for (entry, line) in entries.iter().zip(&bot_lines) {
+        let sentences: Vec<&str> = entry["reply"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(sentences.join("\n"), *line);
+    }
     let committed = &entries[4];
     assert_eq!(
         committed["commitments"][0]["template"],
