@@ -25,6 +25,7 @@ pub mod notices;
 pub mod privacy;
 pub mod reply;
 pub mod retention;
+pub mod rounds;
 pub mod settings;
 pub mod startup;
 pub mod store;

@@ -163,18 +163,12 @@ impl<S: CommitmentStore + 'static> FollowUp<S> {
         Ok(entries.len())
     }
 
-    /// Runs a round every `every` until the process ends (the first at once: whatever fell
-    /// due while no instance ran goes out on start).
+    /// Runs a round every `every` until the process ends (the first at once: whatever
+    /// fell due while no instance ran goes out on start).
     pub fn spawn(self, every: Duration) {
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(every);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                interval.tick().await;
-                if let Err(error) = self.tick().await {
-                    tracing::error!(%error, "commitment follow-up round failed; retried next round");
-                }
-            }
+        crate::rounds::spawn_every(every, "commitment follow-up", move || {
+            let this = self.clone();
+            async move { this.tick().await }
         });
     }
 }

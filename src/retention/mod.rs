@@ -60,15 +60,9 @@ impl<S: AuditStore + 'static> AuditRetention<S> {
 
     /// Runs a round every `every` until the process ends (the first at once).
     pub fn spawn(self, every: Duration) {
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(every);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                interval.tick().await;
-                if let Err(error) = self.tick().await {
-                    tracing::error!(%error, "audit retention round failed; retried next round");
-                }
-            }
+        crate::rounds::spawn_every(every, "audit retention", move || {
+            let this = self.clone();
+            async move { this.tick().await }
         });
     }
 }

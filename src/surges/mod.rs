@@ -279,15 +279,9 @@ impl<S: SurgeStore + 'static> SurgeWatch<S> {
 
     /// Runs a round every `every` until the process ends.
     pub fn spawn(self, every: Duration) {
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(every);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                interval.tick().await;
-                if let Err(error) = self.tick().await {
-                    tracing::error!(%error, "surge round failed; retried next round");
-                }
-            }
+        crate::rounds::spawn_every(every, "surge", move || {
+            let this = self.clone();
+            async move { this.tick().await }
         });
     }
 }

@@ -87,7 +87,7 @@ async fn a_deadline_before_spring_festival_skips_the_nine_days_off() {
 }
 
 /// Waits until the receiver accepted `count` requests.
-async fn accepted(receiver: &Receiver, count: usize) -> Vec<Value> {
+pub async fn accepted(receiver: &Receiver, count: usize) -> Vec<Value> {
     let started = Instant::now();
     loop {
         let bodies: Vec<Value> = receiver

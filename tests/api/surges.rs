@@ -5,12 +5,10 @@
 //! conversations behind it, and cleared when the hour is quiet again. The same volume
 //! spread evenly over the days raises nothing.
 
-use std::time::{Duration, Instant};
-
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use frontline::handoff::{DeliveryConfig, check_webhooks};
-use serde_json::Value;
 
+use crate::commitments::accepted;
 use crate::deliveries::{fast_delivery, webhook};
 use crate::helpers::{TimedApp, spawn_app_at};
 use crate::operations::{scrape, value};
@@ -63,24 +61,6 @@ pub async fn replay(timed: &TimedApp, tag: &str, per_day: &[u32], city: bool) {
         }
     }
     timed.hand.set(watched_at());
-}
-
-/// Waits until the receiver accepted `count` requests (the workers deliver on their own
-/// timer; the test's clock only decides what is raised).
-async fn accepted(receiver: &Receiver, count: usize) -> Vec<Value> {
-    let started = Instant::now();
-    loop {
-        let bodies: Vec<Value> = receiver
-            .received()
-            .into_iter()
-            .filter(|r| r.answered == 200)
-            .map(|r| serde_json::from_str(&r.body).unwrap())
-            .collect();
-        if bodies.len() >= count || started.elapsed() > Duration::from_secs(30) {
-            return bodies;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test]
