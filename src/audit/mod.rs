@@ -28,6 +28,11 @@ pub struct AuditRecord {
     pub content_version: String,
     pub channel: Channel,
     pub locale: Locale,
+    /// What the customer wrote or said, masked as the transcript keeps it; `null` for a
+    /// turn with no words (keys, events). Added after the first records: older ones lack
+    /// it, and read as `null`.
+    #[serde(default)]
+    pub message: Option<MaskedText>,
     pub understanding: Understood,
     pub dialogue: DialogueTrace,
     /// Each paragraph of the reply with what produced it.

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use chrono::{NaiveDate, TimeDelta};
 
+use crate::audit::AuditRecord;
 use crate::domain::BankZone;
 use crate::store::{AuditStore, Database, DatabaseUrl};
 
@@ -47,6 +48,13 @@ struct ExportArgs {
     /// Write here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Instead of the records, a CSV for labelling live traffic: `text,category,source`,
+    /// one row per turn with words (the masked message, the intent the bot took or
+    /// `oos`, and the turn as `<conversation id>#<turn>`). Correct the categories and
+    /// measure it with `frontline eval --utterances FILE`: what the bot misreads leads to
+    /// the turn's audit record.
+    #[arg(long)]
+    labelling: bool,
 }
 
 pub fn run(args: AuditArgs) -> ExitCode {
@@ -102,6 +110,10 @@ async fn run_export(args: ExportArgs) -> Result<u64, String> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
+    if args.labelling {
+        out.write_all(&csv_row(&["text", "category", "source"])?)
+            .map_err(|e| e.to_string())?;
+    }
     let mut after = None;
     let mut count = 0;
     loop {
@@ -110,8 +122,13 @@ async fn run_export(args: ExportArgs) -> Result<u64, String> {
             .await
             .map_err(|e| e.to_string())?;
         for (_, _, _, record) in &page {
-            writeln!(out, "{record}").map_err(|e| e.to_string())?;
-            count += 1;
+            if !args.labelling {
+                writeln!(out, "{record}").map_err(|e| e.to_string())?;
+                count += 1;
+            } else if let Some(row) = labelling_row(record)? {
+                out.write_all(&csv_row(&row)?).map_err(|e| e.to_string())?;
+                count += 1;
+            }
         }
         match page.last() {
             Some((at, conversation, turn, _)) if page.len() == PAGE as usize => {
@@ -122,4 +139,29 @@ async fn run_export(args: ExportArgs) -> Result<u64, String> {
     }
     out.flush().map_err(|e| e.to_string())?;
     Ok(count)
+}
+
+/// One CSV line (quoted where a field needs it).
+fn csv_row<S: AsRef<[u8]>>(fields: &[S]) -> Result<Vec<u8>, String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(fields).map_err(|e| e.to_string())?;
+    writer.into_inner().map_err(|e| e.to_string())
+}
+
+/// A record's row of the labelling CSV; `None` for a turn with no words.
+fn labelling_row(record: &str) -> Result<Option<[String; 3]>, String> {
+    let record: AuditRecord =
+        serde_json::from_str(record).map_err(|e| format!("a stored audit record: {e}"))?;
+    let Some(message) = record.message else {
+        return Ok(None);
+    };
+    let category = record
+        .understanding
+        .intent
+        .map_or_else(|| "oos".to_string(), |c| c.intent.to_string());
+    Ok(Some([
+        message.as_str().to_string(),
+        category,
+        format!("{}#{}", record.conversation_id, record.turn),
+    ]))
 }

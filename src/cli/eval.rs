@@ -371,16 +371,34 @@ fn run_comparison(args: &EvalArgs, baseline: &std::path::Path, catalog: &Catalog
     }
 }
 
-/// Top-1 accuracy of labelled utterances through the web and the ivr scorers.
+/// Top-1 accuracy of labelled utterances through the web and the ivr scorers, and the
+/// utterances the web scorer misread.
 #[derive(Serialize)]
 struct ChannelAccuracy {
     utterances: usize,
     web: f64,
     ivr: f64,
+    misread: Vec<MisreadUtterance>,
 }
 
+/// An utterance read as another intent than its label (by text, the web channel).
+#[derive(Serialize)]
+struct MisreadUtterance {
+    text: String,
+    expected: Option<String>,
+    /// `None`: nothing recognised (out of scope).
+    read_as: Option<String>,
+    /// The turn of live traffic it came from (`source` column).
+    source: Option<String>,
+    /// Where that turn's audit record says why the bot read it so.
+    audit: Option<String>,
+}
+
+/// Misread utterances printed by the text output (JSON has them all).
+const MISREAD_PRINTED: usize = 30;
+
 fn run_utterances(args: &EvalArgs, path: &std::path::Path) -> ExitCode {
-    let utterances = match eval::read_labelled_csv(path) {
+    let utterances = match eval::read_sourced_csv(path) {
         Ok(u) => u,
         Err(e) => {
             eprintln!("frontline eval: {e}");
@@ -403,24 +421,56 @@ fn run_utterances(args: &EvalArgs, path: &std::path::Path) -> ExitCode {
         }
     };
     let locale = args.locale.unwrap_or_default();
-    let accuracy = |channel: crate::domain::Channel| {
-        let right = utterances
-            .iter()
-            .filter(|u| {
-                let utterance = crate::nlu::Utterance::new(&u.text, locale)
-                    .via(channel)
-                    .whole_only();
-                let parse = understanding.understand(&utterance).whole;
-                let got = parse.intent.map(|i| crate::nlu::Label::Intent(i.id));
-                got.as_ref() == Some(&u.label)
-            })
-            .count();
-        right as f64 / utterances.len().max(1) as f64
+    let read = |text: &str, channel: crate::domain::Channel| {
+        let utterance = crate::nlu::Utterance::new(text, locale)
+            .via(channel)
+            .whole_only();
+        let parse = understanding.understand(&utterance).whole;
+        parse.intent.map(|i| crate::nlu::Label::Intent(i.id))
     };
+    let name = |label: &crate::nlu::Label| match label {
+        crate::nlu::Label::Intent(id) => Some(id.to_string()),
+        crate::nlu::Label::OutOfScope => None,
+    };
+    let mut misread = Vec::new();
+    let mut right_web = 0;
+    for u in &utterances {
+        let got = read(&u.example.text, crate::domain::Channel::Web);
+        let expected = &u.example.label;
+        let right = match (&got, expected) {
+            (Some(got), expected) => got == expected,
+            (None, crate::nlu::Label::OutOfScope) => true,
+            (None, _) => false,
+        };
+        if right {
+            right_web += 1;
+        } else {
+            misread.push(MisreadUtterance {
+                text: u.example.text.clone(),
+                expected: name(expected),
+                read_as: got.as_ref().and_then(name),
+                source: u.source.as_ref().map(|s| s.to_string()),
+                audit: u.source.as_ref().map(|s| s.audit_path()),
+            });
+        }
+    }
+    let right_ivr = utterances
+        .iter()
+        .filter(|u| {
+            let got = read(&u.example.text, crate::domain::Channel::Ivr);
+            match (&got, &u.example.label) {
+                (Some(got), expected) => got == expected,
+                (None, crate::nlu::Label::OutOfScope) => true,
+                (None, _) => false,
+            }
+        })
+        .count();
+    let total = utterances.len().max(1) as f64;
     let report = ChannelAccuracy {
         utterances: utterances.len(),
-        web: accuracy(crate::domain::Channel::Web),
-        ivr: accuracy(crate::domain::Channel::Ivr),
+        web: f64::from(right_web) / total,
+        ivr: right_ivr as f64 / total,
+        misread,
     };
     if args.json {
         println!(
@@ -435,8 +485,35 @@ fn run_utterances(args: &EvalArgs, path: &std::path::Path) -> ExitCode {
             report.web * 100.0,
             report.ivr * 100.0
         );
+        print_misread(&report.misread);
     }
     ExitCode::SUCCESS
+}
+
+/// The misread utterances, each with the audit record of the turn it came from.
+fn print_misread(misread: &[MisreadUtterance]) {
+    if misread.is_empty() {
+        return;
+    }
+    println!("  misread by text ({}):", misread.len());
+    let label = |l: &Option<String>| l.clone().unwrap_or_else(|| "out of scope".into());
+    for m in misread.iter().take(MISREAD_PRINTED) {
+        println!(
+            "    {} · expected {}, read as {}",
+            m.text,
+            label(&m.expected),
+            label(&m.read_as)
+        );
+        if let (Some(source), Some(audit)) = (&m.source, &m.audit) {
+            println!("      from {source}: {audit}");
+        }
+    }
+    if misread.len() > MISREAD_PRINTED {
+        println!(
+            "    … {} more (--json lists them all)",
+            misread.len() - MISREAD_PRINTED
+        );
+    }
 }
 
 fn run_demands(args: &EvalArgs) -> ExitCode {

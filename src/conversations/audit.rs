@@ -192,6 +192,8 @@ pub(super) struct Traces<'a> {
     pub reply: Option<&'a Reply>,
     /// The reply as the transcript keeps it (masked once; its paragraphs are cut from it).
     pub reply_masked: Option<&'a MaskedText>,
+    /// The customer's message as the transcript keeps it (masked).
+    pub message_masked: Option<&'a MaskedText>,
     pub commitments: &'a [StoredCommitment],
     pub content_version: &'a str,
     pub timings: Timings,
@@ -223,6 +225,7 @@ pub(super) fn record(
         content_version: traces.content_version.to_string(),
         channel: conversation.channel,
         locale: conversation.locale,
+        message: traces.message_masked.cloned(),
         understanding: traces.understood,
         dialogue: DialogueTrace {
             before: traces.before,

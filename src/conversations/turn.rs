@@ -230,6 +230,11 @@ impl Conversations {
                     .iter()
                     .find(|l| l.role == Role::Bot)
                     .map(|l| &l.text),
+                message_masked: recorded
+                    .lines
+                    .iter()
+                    .find(|l| l.role == Role::Customer)
+                    .map(|l| &l.text),
                 commitments: &commitments,
                 content_version: services.catalog.version().as_str(),
                 timings: stopwatch.timings,

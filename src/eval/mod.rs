@@ -23,7 +23,7 @@ pub use compare::{
     Comparison, IntentChange, MAX_ACCURACY_DROP, MAX_INTENT_RECALL_DROP, NewConfusion, compare,
     render_comparison,
 };
-pub use dataset::{DatasetError, read_labelled_csv};
+pub use dataset::{DatasetError, SourcedText, TurnRef, read_labelled_csv, read_sourced_csv};
 pub use demands::{
     DEMAND_PRECISION_TARGET, DEMAND_RECALL_TARGET, DemandMiss, DemandReport, DemandSet,
     DemandSetError, LabelledMessage, evaluate_demands, read_demand_set, render_demand_report,

@@ -8,7 +8,7 @@
 'use strict';
 
 (() => {
-  const { $, str, h, toast, request, apiKeyForm } = window.FrontlineConsole;
+  const { $, str, h, toast, request, apiKeyForm, whyView } = window.FrontlineConsole;
   const POLL_MS = 2000;
   const REQUEST_TIMEOUT_MS = 10000;
   const MAX_PAGES = 10;
@@ -253,7 +253,7 @@
     button.addEventListener('click', () => ack(id));
     if (claimButton) claimButton.addEventListener('click', () => claim(id));
 
-    const why = buildWhy(conversation);
+    const why = whyView(conversation, (path) => api(path, {}));
     const el = h(
       'article',
       { class: 'card', 'data-handoff-id': id, 'data-priority': priority, 'aria-labelledby': titleId },
@@ -267,68 +267,6 @@
       h('div', { class: 'actions' }, claimButton, button, hint, error),
     );
     return { el, wait, button, claimButton, hint, error, details };
-  }
-
-  /**
-   * "Why" the bot said what it said, collapsed: opened, it reads the conversation's audit
-   * records (GET /v1/conversations/{id}/audit, a key with the `audit` scope) and lists each
-   * turn's intent with its candidates and scores, and each sentence with the template,
-   * notice or knowledge-base entry it came from, and the handoff rule.
-   */
-  function buildWhy(conversation) {
-    const body = h('div', { class: 'why-body', text: '正在加载审计记录…' });
-    const why = h('details', { class: 'why' }, h('summary', { text: '为什么这样回复(审计记录)' }), body);
-    let loaded = false;
-    why.addEventListener('toggle', async () => {
-      if (!why.open || loaded) return;
-      loaded = true;
-      try {
-        const audit = await api(`/v1/conversations/${encodeURIComponent(conversation)}/audit`, {});
-        body.replaceChildren(...arr(obj(audit).entries).map(whyTurn));
-      } catch (e) {
-        loaded = false;
-        body.textContent = e && (e.status === 401 || e.status === 403)
-          ? '查看审计记录需要具有 audit 权限的密钥。'
-          : `无法加载审计记录${e && e.status ? `(HTTP ${e.status})` : ''}。`;
-      }
-    });
-    return why;
-  }
-
-  function score(n) {
-    return typeof n === 'number' && Number.isFinite(n) ? n.toFixed(2) : '—';
-  }
-
-  function whyTurn(entry) {
-    const e = obj(entry);
-    const u = obj(e.understanding);
-    const chosen = obj(u.intent);
-    const candidates = arr(u.candidates).slice(0, 3).map((c) => `${str(obj(c).intent)} ${score(obj(c).score)}`);
-    const handoff = e.handoff ? obj(e.handoff) : null;
-    return h(
-      'section',
-      { class: 'why-turn', 'data-turn': str(e.turn) },
-      h('h5', { text: `第 ${str(e.turn)} 轮 · ${str(obj(e.dialogue).before)} → ${str(obj(e.dialogue).after)}` }),
-      h('p', {
-        class: 'why-intent',
-        text: `识别:${chosen.intent ? `${str(chosen.intent)}(${score(chosen.score)})` : '未识别'} · 候选:${candidates.join(',')} · 阈值 ${score(u.threshold)}`,
-      }),
-      h(
-        'ol',
-        { class: 'why-sentences' },
-        arr(e.reply).map((sentence) =>
-          h(
-            'li',
-            null,
-            h('span', { class: 'why-text', text: str(obj(sentence).text) }),
-            h('code', { class: 'why-source', text: arr(obj(sentence).sources).map(str).join(' + ') }),
-          ),
-        ),
-      ),
-      handoff
-        ? h('p', { class: 'why-handoff', text: `转人工:${str(handoff.reason)}(${str(handoff.priority)})· 规则:${str(handoff.rule)}` })
-        : null,
-    );
   }
 
   /** The case brief from a handoff's summary: synopsis, risk flags and the facts (demands with

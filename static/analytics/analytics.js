@@ -10,7 +10,7 @@
 'use strict';
 
 (() => {
-  const { $, str, setAttrs, h, toast, request, apiKeyForm } = window.FrontlineConsole;
+  const { $, str, setAttrs, h, toast, request, apiKeyForm, whyView } = window.FrontlineConsole;
   const API_URL = '/v1/analytics';
   const SURGES_URL = '/v1/analytics/surges';
   const REQUEST_TIMEOUT_MS = 15000;
@@ -349,6 +349,11 @@
     }
   }
 
+  /** A conversation's audit records (the key needs the `audit` scope; the view says so). */
+  function readAudit(path) {
+    return request(path, { key: keyForm.key, timeoutMs: REQUEST_TIMEOUT_MS });
+  }
+
   function renderSurges(surges) {
     ui.surgeList.replaceChildren(...surges.map((surge) => {
       const where = surge.city ? `(${str(surge.city)})` : '(全部地区)';
@@ -363,7 +368,8 @@
         h('summary', { text: `查看 ${excerpts.length} 个会话(已脱敏)` }),
         h('ol', {}, excerpts.map((e) => h('li', {},
           h('code', { text: str(e.conversation_id) }),
-          h('span', { text: str(e.text) }))))
+          h('span', { text: str(e.text) }),
+          whyView(str(e.conversation_id), readAudit))))
       );
       return h('li', { 'data-intent': str(surge.intent), 'data-city': str(surge.city) }, line, details);
     }));

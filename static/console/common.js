@@ -276,5 +276,76 @@ window.FrontlineConsole = (() => {
     };
   }
 
-  return Object.freeze({ $, str, setAttrs, h, toast, request, apiKeyForm });
+
+  const asList = (value) => (Array.isArray(value) ? value : []);
+  const asObject = (value) => (value && typeof value === 'object' && !Array.isArray(value) ? value : {});
+
+  function score(n) {
+    return typeof n === 'number' && Number.isFinite(n) ? n.toFixed(2) : '—';
+  }
+
+  /**
+   * "Why" the bot said what it said, collapsed: opened, it reads the conversation's audit
+   * records (GET /v1/conversations/{id}/audit, a key with the `audit` scope) through
+   * `load(path)` (the page's own request with its key) and lists each turn's message, its
+   * intent with the candidates and scores, each sentence with the template, notice or
+   * knowledge-base entry it came from, and the handoff rule. The agent console shows it
+   * under a handed-off conversation, the analytics page under a surge's conversations.
+   */
+  function whyView(conversation, load) {
+    const body = h('div', { class: 'why-body', text: '正在加载审计记录…' });
+    const why = h('details', { class: 'why', 'data-conversation': conversation },
+      h('summary', { text: '为什么这样回复(审计记录)' }), body);
+    let loaded = false;
+    why.addEventListener('toggle', async () => {
+      if (!why.open || loaded) return;
+      loaded = true;
+      try {
+        const audit = await load(`/v1/conversations/${encodeURIComponent(conversation)}/audit`);
+        body.replaceChildren(...asList(asObject(audit).entries).map(whyTurn));
+      } catch (e) {
+        loaded = false;
+        body.textContent = e && (e.status === 401 || e.status === 403)
+          ? '查看审计记录需要具有 audit 权限的密钥。'
+          : `无法加载审计记录${e && e.status ? `(HTTP ${e.status})` : ''}。`;
+      }
+    });
+    return why;
+  }
+
+  function whyTurn(entry) {
+    const e = asObject(entry);
+    const u = asObject(e.understanding);
+    const chosen = asObject(u.intent);
+    const candidates = asList(u.candidates).slice(0, 3)
+      .map((c) => `${str(asObject(c).intent)} ${score(asObject(c).score)}`);
+    const handoff = e.handoff ? asObject(e.handoff) : null;
+    return h(
+      'section',
+      { class: 'why-turn', 'data-turn': str(e.turn) },
+      h('h5', { text: `第 ${str(e.turn)} 轮 · ${str(asObject(e.dialogue).before)} → ${str(asObject(e.dialogue).after)}` }),
+      e.message ? h('p', { class: 'why-message', text: `客户:${str(e.message)}` }) : null,
+      h('p', {
+        class: 'why-intent',
+        text: `识别:${chosen.intent ? `${str(chosen.intent)}(${score(chosen.score)})` : '未识别'} · 候选:${candidates.join(',')} · 阈值 ${score(u.threshold)}`,
+      }),
+      h(
+        'ol',
+        { class: 'why-sentences' },
+        asList(e.reply).map((sentence) =>
+          h(
+            'li',
+            null,
+            h('span', { class: 'why-text', text: str(asObject(sentence).text) }),
+            h('code', { class: 'why-source', text: asList(asObject(sentence).sources).map(str).join(' + ') }),
+          ),
+        ),
+      ),
+      handoff
+        ? h('p', { class: 'why-handoff', text: `转人工:${str(handoff.reason)}(${str(handoff.priority)})· 规则:${str(handoff.rule)}` })
+        : null,
+    );
+  }
+
+  return Object.freeze({ $, str, setAttrs, h, toast, request, apiKeyForm, whyView });
 })();

@@ -3,7 +3,8 @@
 //! the template of each sentence and (on the handoff) the rule that fired; a card number
 //! the customer typed is nowhere in them in the clear; records older than the retention
 //! period are purged on a moved clock and counted; `frontline audit export` writes them
-//! as JSON Lines.
+//! as JSON Lines, or as a CSV to label, whose misread rows `frontline eval` leads back to
+//! the turn's audit record.
 
 use std::process::Command;
 
@@ -43,6 +44,11 @@ async fn an_atm_complaint_explains_each_turn_without_the_card_number() {
     assert_eq!(first["schema_version"], 1);
     assert_eq!(first["turn"], 1);
     assert_eq!(first["content_version"], ready.body["content_version"]);
+    let message = first["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("ATM吞了我的钱") && message.contains("0123"),
+        "the customer's message, its card number masked: {message}"
+    );
     let understanding = &first["understanding"];
     assert_eq!(
         understanding["intent"]["intent"], "atm_cash_retention",
@@ -203,4 +209,81 @@ async fn the_export_writes_a_period_as_json_lines() {
     );
     assert_eq!(lines[0]["turn"], 1);
     assert_eq!(lines[1]["turn"], 2);
+}
+
+/// Live traffic exported for labelling; a row the content staff relabel (the bot misread
+/// it) is reported by `frontline eval --utterances` with the audit record of its turn.
+#[tokio::test]
+async fn live_traffic_labelled_and_evaluated_leads_each_misread_message_to_its_audit_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let monday = Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap();
+    let timed = spawn_app_at(dir.path(), monday, |_| {}).await;
+    timed
+        .app
+        .say_zh("live-1", &format!("ATM吞了我的钱,卡号{CARD}"))
+        .await;
+    timed.app.say_zh("live-2", "我的卡丢了").await;
+
+    let csv = dir.path().join("label.csv");
+    let status = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args([
+            "audit",
+            "export",
+            "--labelling",
+            "--from",
+            "2026-11-30",
+            "--to",
+            "2026-11-30",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&csv)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exported = std::fs::read_to_string(&csv).unwrap();
+    assert!(!exported.contains(CARD), "{exported}");
+    let mut lines = exported.lines();
+    assert_eq!(lines.next(), Some("text,category,source"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2, "{exported}");
+    let atm = rows
+        .iter()
+        .find(|r| r.ends_with(",atm_cash_retention,live-1#1"))
+        .unwrap_or_else(|| panic!("the ATM turn as the bot read it: {exported}"));
+
+    // A reviewer decides the ATM message was really about a lost card.
+    let relabelled = exported.replace(",atm_cash_retention,live-1#1", ",card_lost,live-1#1");
+    assert_ne!(relabelled, exported);
+    std::fs::write(&csv, &relabelled).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["eval", "--json", "--utterances"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["utterances"], 2);
+    let misread = report["misread"].as_array().unwrap();
+    let entry = misread
+        .iter()
+        .find(|m| m["source"] == "live-1#1")
+        .unwrap_or_else(|| panic!("the relabelled row is misread: {report}"));
+    assert_eq!(entry["expected"], "card_lost");
+    assert_eq!(entry["read_as"], "atm_cash_retention");
+    assert_eq!(entry["audit"], "/v1/conversations/live-1/audit#turn-1");
+    assert!(
+        atm.contains(entry["text"].as_str().unwrap()),
+        "{atm} / {entry}"
+    );
+    // The link leads to the record of that turn.
+    let path = entry["audit"].as_str().unwrap().split('#').next().unwrap();
+    let audit = timed.app.get(path).await;
+    assert_eq!(audit.status, 200);
+    assert_eq!(audit.body["entries"][0]["turn"], 1);
+    assert_eq!(
+        audit.body["entries"][0]["understanding"]["intent"]["intent"],
+        "atm_cash_retention"
+    );
 }

@@ -1,7 +1,8 @@
 // Real-browser test of the surge alert banner on the managers' analytics page: with a
 // surge alert open (raised by the server's surge watch beforehand), /analytics shows the
 // amber banner naming the intent, the city, the hour and its count; the conversations
-// behind it unfold, masked; without alerts the banner stays hidden.
+// behind it unfold, masked; each one's audit records ("why") open under it, naming the
+// intent taken and the template of every sentence; without alerts the banner stays hidden.
 //
 //   FRONTLINE_URL=http://127.0.0.1:18181 ARTEFACT_DIR=/tmp/artefacts \
 //   SURGE_EXPECT='{"intent":"atm_cash_retention","city":"杭州","conversations":8}' \
@@ -39,9 +40,9 @@ async function run(browser) {
   }
 
   step('3. the conversations unfold, masked');
-  const rows = item.locator('details li');
+  const rows = item.locator('details.surge-conversations > ol > li');
   if (await rows.first().isVisible()) fail('the conversations before unfolding', 'hidden (collapsed)', 'visible');
-  await item.locator('summary').click();
+  await item.locator('details.surge-conversations > summary').click();
   await rows.first().waitFor({ state: 'visible', timeout: 5_000 });
   const texts = await rows.allTextContents();
   if (texts.length < expected.conversations) fail('conversations listed', `>= ${expected.conversations}`, `${texts.length}`);
@@ -49,6 +50,26 @@ async function run(browser) {
     if (!text.includes('ATM')) fail('a listed conversation', 'its first message', text);
     if (/\d{12,}/.test(text)) fail('a listed conversation', 'no card number in the clear', text);
   }
+
+  step('3b. a conversation\'s audit records open under it');
+  const why = rows.first().locator('details.why');
+  if (await why.locator('.why-body').isVisible()) fail('the audit view before opening', 'collapsed', 'open');
+  await why.locator('summary').click();
+  const turn = why.locator('.why-turn').first();
+  try {
+    await turn.waitFor({ state: 'visible', timeout: 10_000 });
+  } catch {
+    fail('the audit view', 'a turn', (await why.locator('.why-body').textContent()) || '');
+  }
+  const intentLine = (await turn.locator('.why-intent').textContent()) || '';
+  if (!intentLine.includes(expected.intent)) fail('the audited intent', expected.intent, intentLine);
+  const sources = await turn.locator('.why-source').allTextContents();
+  if (!sources.length || !sources.every((s) => s.trim().length > 0)) {
+    fail('each sentence\'s source', 'a template key', JSON.stringify(sources));
+  }
+  const message = (await turn.locator('.why-message').textContent()) || '';
+  if (!message.includes('ATM')) fail('the audited message', 'the customer\'s message', message);
+  if (/\d{12,}/.test(await why.textContent())) fail('the audit view', 'no card number in the clear', await why.textContent());
   await page.screenshot({ path: path.join(ARTEFACT_DIR, 'analytics-surge.png'), fullPage: true });
 
   step('4. Chinese renders');
