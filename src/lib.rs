@@ -19,6 +19,7 @@ pub mod domain;
 pub mod eval;
 pub mod handoff;
 pub mod live;
+pub mod memory;
 pub mod metrics;
 pub mod nlu;
 pub mod notices;

@@ -53,6 +53,7 @@ impl Services {
         let loaded = started.elapsed();
         let understanding = Understanding::train_cached(&catalog, models)?;
         let composer = Composer::new(&catalog);
+        crate::memory::return_freed_memory();
         tracing::info!(
             version = %catalog.version(),
             load_ms = loaded.as_millis() as u64,

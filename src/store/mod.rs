@@ -17,6 +17,7 @@ mod notices_sql;
 mod notifier;
 mod outbox;
 mod postgres;
+mod postgres_turn;
 mod receipts;
 mod rows;
 mod sql;

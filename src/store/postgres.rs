@@ -111,6 +111,9 @@ impl PostgresStore {
         &self,
         write: crate::store::TurnWrite<'_>,
     ) -> Result<(), crate::store::StoreError> {
+        if super::postgres_turn::is_plain(&write) {
+            return self.save_plain_turn(write).await;
+        }
         let conversation = write.conversation;
         let id = conversation.id.as_str();
         let now = chrono::Utc::now();
